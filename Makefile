@@ -1,0 +1,45 @@
+# OSCAR HOST test-bench. The README's two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PERSONS ?= 2000
+
+.PHONY: demo test lint typecheck pytest bench install clean help
+
+help:  ## List targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first, pinned: SDV's CTGAN/TVAE need it, and this version is a small CPU wheel on
+# the build machines; an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the project with its dev tools
+
+demo: $(STAMP)  ## Run the whole chain on a simulated lake, then serve the dashboard
+	$(BIN)/testbench demo --persons $(PERSONS)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest  ## ruff, mypy and the fast tests
+
+bench: $(STAMP)  ## Time this project against its peers (prints ratios)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:  ## Remove local state (lakes, twins, evidence) but keep .venv
+	rm -rf .testbench

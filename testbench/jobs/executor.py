@@ -1,0 +1,72 @@
+"""Where a batch of independent tasks runs: in this process, or on Ray.
+
+Core code calls ``executor.map(fn, items)`` and never imports Ray, so the same
+job runs in a unit test, on a laptop and on a cluster. Tasks must be pure
+functions of their arguments (idempotent): Ray may retry them after a worker
+dies, and a retry must give the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    """Runs ``fn`` on each item, returning results in item order."""
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]: ...
+
+
+class SerialExecutor:
+    """Runs tasks one after another in this process (tests, benchmarks' serial peer)."""
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        return [fn(item) for item in items]
+
+
+class RayExecutor:
+    """Runs tasks as Ray tasks, on a local Ray or the cluster at ``address``.
+
+    Args:
+        address: a Ray cluster address (``RAY_ADDRESS``); None starts a local Ray.
+        num_cpus: CPUs for a local Ray (default: all); ignored for a cluster.
+        max_retries: retries of a task whose worker died (Ray's own mechanism).
+    """
+
+    def __init__(
+        self, address: str | None = None, num_cpus: int | None = None, max_retries: int = 3
+    ) -> None:
+        self.address = address
+        self.num_cpus = num_cpus
+        self.max_retries = max_retries
+
+    def _init(self) -> Any:
+        import ray
+
+        if not ray.is_initialized():
+            kwargs: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "configure_logging": False,
+            }
+            if self.address:
+                ray.init(address=self.address, **kwargs)
+            else:
+                ray.init(num_cpus=self.num_cpus, **kwargs)
+        return ray
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        ray = self._init()
+        remote = ray.remote(max_retries=self.max_retries)(fn)
+        return list(ray.get([remote.remote(item) for item in items]))
+
+    def shutdown(self) -> None:
+        """Stop a local Ray started by this executor."""
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()

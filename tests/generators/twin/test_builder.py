@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from generators.relations import Relation
+from generators.twin import TwinBuilder
+from generators.twin.builder import topological_order
+
+
+@pytest.fixture(scope="module")
+def fitted(generic_lake):
+    tables, relations, keys = generic_lake
+    return TwinBuilder(seed=5).fit(tables, relations, keys)
+
+
+def test_every_reference_points_at_a_sampled_key(fitted, generic_lake) -> None:
+    _, relations, keys = generic_lake
+    twin = fitted.sample()
+    for rel in relations:
+        refs = twin[rel.child_table][rel.child_column].dropna()
+        assert refs.isin(twin[rel.parent_table][rel.parent_column]).all(), str(rel)
+    for table, key in keys.items():
+        assert twin[table][key].is_unique
+
+
+def test_same_tables_and_columns_and_fresh_keys(fitted, generic_lake) -> None:
+    tables, _, _ = generic_lake
+    twin = fitted.sample()
+    assert set(twin) == set(tables)
+    for name, frame in tables.items():
+        assert list(twin[name].columns) == list(frame.columns) or set(twin[name].columns) == set(
+            frame.columns
+        )
+    assert not set(twin["persons"]["person id"]) & set(tables["persons"]["person id"])
+    assert len(twin["persons"]) == len(tables["persons"])
+
+
+def test_deterministic_for_a_seed(fitted) -> None:
+    a, b, c = fitted.sample(seed=11), fitted.sample(seed=11), fitted.sample(seed=12)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    assert not a["persons"]["age"].equals(c["persons"]["age"])
+
+
+def _age_count_correlation(tables: dict[str, pd.DataFrame]) -> float:
+    counts = tables["contacts"]["person id"].value_counts()
+    persons = tables["persons"].assign(n=lambda f: f["person id"].map(counts).fillna(0))
+    return float(np.corrcoef(persons["age"], persons["n"])[0, 1])
+
+
+def test_children_per_parent_follow_the_parent(fitted, generic_lake) -> None:
+    # Older persons have more contacts in the real lake (correlation about 0.5). Drawing child
+    # counts independently of the parent would give about 0; the twin keeps the dependence.
+    real = _age_count_correlation(generic_lake[0])
+    twin = _age_count_correlation(fitted.sample(scale=3.0, seed=1))
+    assert real > 0.4
+    assert twin > 0.2
+
+
+def test_scale_changes_size(fitted, generic_lake) -> None:
+    tables, _, _ = generic_lake
+    assert len(fitted.sample(scale=0.5)["persons"]) == round(len(tables["persons"]) / 2)
+
+
+def test_order_puts_parents_first_and_rejects_cycles() -> None:
+    rels = [
+        Relation("b", "a_id", "a", "id"),
+        Relation("c", "b_id", "b", "id"),
+        Relation("a", "x", "a", "id"),
+    ]
+    assert topological_order(["c", "b", "a"], rels) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="cycle"):
+        topological_order(
+            ["a", "b"], [Relation("a", "b", "b", "id"), Relation("b", "a", "a", "id")]
+        )
