@@ -21,8 +21,10 @@ import pandas as pd
 
 from generators.relations import Relation
 from generators.twin import TwinBuilder
+from generators.twin.builder import Mapper
 from generators.twin.holdout import split_holdout
 from generators.twin.metadata import build_metadata
+from generators.twin.units import find_unit_table
 from testbench.config import Settings
 from testbench.errors import TestbenchError
 from testbench.lake import Lake
@@ -52,33 +54,6 @@ class TwinManifest:
     quality: float  # SDMetrics QualityReport overall score (twin vs training rows)
     quality_properties: dict[str, float] = field(default_factory=dict)  # per property
     created: str = ""  # ISO time, UTC
-
-
-def unit_table(tables: list[str], relations: list[Relation]) -> str:
-    """The table whose rows are the units (persons): the root with the most descendants.
-
-    Raises:
-        TestbenchError: no table is a parent of another.
-    """
-    children: dict[str, set[str]] = {t: set() for t in tables}
-    for rel in relations:
-        if rel.child_table != rel.parent_table:
-            children[rel.parent_table].add(rel.child_table)
-    has_parent = {r.child_table for r in relations if r.child_table != r.parent_table}
-
-    def descendants(name: str) -> set[str]:
-        found = set(children[name])
-        for child in children[name]:
-            found |= descendants(child)
-        return found
-
-    roots = [t for t in tables if t not in has_parent and children[t]]
-    if not roots:
-        raise TestbenchError(
-            "no table is a parent of another, so no unit (person) table can be found; "
-            "declare keys with `testbench lake ingest --foreign-key`"
-        )
-    return max(roots, key=lambda t: (len(descendants(t)), t))
 
 
 class TwinStore:
@@ -144,6 +119,7 @@ def build_twin(
     seed: int = 0,
     tables: list[str] | None = None,
     holdout_share: float = 0.2,
+    executor: Mapper | None = None,
     progress: Progress | None = None,
 ) -> TwinManifest:
     """Fit a twin on the lake minus a held-out share of units, sample it, score it, store it.
@@ -156,20 +132,26 @@ def build_twin(
         seed: fixes the holdout, the fit and the sample.
         tables: lake tables to include (default all).
         holdout_share: share of units kept out of fitting for evaluation.
+        executor: runs the per-table fits and sampling chunks (Ray); serial when None.
         progress: per-step messages.
 
     Returns:
         The stored twin's manifest.
     """
     say = progress or (lambda _m: None)
-    names = tables or lake.tables()
+    names = tables or lake.require_tables()
     real = lake.read_tables(names)
     relations = [r for r in lake.relations() if r.child_table in real and r.parent_table in real]
     keys = {t: k for t, k in lake.primary_keys().items() if t in real}
-    unit = unit_table(names, relations)
+    try:
+        unit = find_unit_table(names, relations)
+    except ValueError as exc:
+        raise TestbenchError(f"{exc}; use `testbench lake ingest --foreign-key`") from None
     training, holdout = split_holdout(real, relations, unit, holdout_share, seed)
     say(f"holding out {len(holdout[unit]):,} of {len(real[unit]):,} {unit} rows for evaluation")
-    builder = TwinBuilder(synthesizer=synthesizer, seed=seed, progress=say)
+    builder = TwinBuilder(
+        synthesizer=synthesizer, seed=seed, unit_table=unit, executor=executor, progress=say
+    )
     start = time.perf_counter()
     builder.fit(training, relations, keys)
     twin = builder.sample(scale=1.0, seed=seed)  # as many units as were fitted

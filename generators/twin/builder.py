@@ -1,29 +1,60 @@
 """The twin builder: a synthetic copy of every table of a lake, keys and all.
 
-Each table is modelled by a single-table synthesizer. A parent table's model
-also learns how many children each row has (one extra column per child
-relation), so child counts depend on the parent's attributes. Children are
-sampled for sampled parents and get fresh keys, so referential integrity holds
-by construction.
+How a lake is modelled (any number of tables, any depth):
+
+* Each table gets a single-table synthesizer (SDV GaussianCopula by default).
+* A parent's model also learns how many children each row has (one count column
+  per child table), so child counts depend on the parent's attributes.
+* A child's model also sees its parent's attributes (and, through them, its
+  ancestors'), as *context*; children are drawn conditionally on the sampled
+  parent, so a diagnosis still depends on the person's age in the twin.
+* A child with at most one row per parent and no children of its own (deaths:
+  one per person at most) is folded into its parent as extra columns.
+* Learned rules (:mod:`generators.twin.constraints`) hold in every sampled row;
+  rare categories (:mod:`generators.twin.rare`) are removed before fitting.
+* Keys are generated fresh and children are attached to sampled parents, so
+  referential integrity holds by construction.
+
+Fits are independent tasks and run through an executor (Ray in the test-bench);
+sampling runs parent before child, in fixed-size chunks seeded by chunk number,
+so a seed gives the same twin whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from generators.relations import Relation
-from generators.twin.synthesizers import SDVTableSynthesizer, TableSynthesizer
+from generators.twin.constraints import TableRules, learn_rules
+from generators.twin.rare import RareCategories, protect_rare
+from generators.twin.synthesizers import SDVTableSynthesizer, TableSynthesizer, is_code_like
+from generators.twin.units import find_unit_table, unit_of_rows
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
+R = TypeVar("R")
+
+COUNT = "__children__"  # count of child rows per parent row, one column per child table
+FLAT = "__flat__"  # columns of a child folded into its parent
+CTX = "__ctx__"  # parent (context) columns a child is modelled with
 
 
-def _count_column(rel: Relation) -> str:
-    return f"__children__{rel.child_table}__{rel.child_column}"
+class Mapper(Protocol):
+    """Anything with ``map(fn, items)`` returning results in order (serial, Ray, ...)."""
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]: ...
+
+
+class _Serial:
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        return [fn(item) for item in items]
 
 
 def topological_order(tables: list[str], relations: list[Relation]) -> list[str]:
@@ -48,6 +79,12 @@ def topological_order(tables: list[str], relations: list[Relation]) -> list[str]
     return order
 
 
+def _seed(*parts: object) -> int:
+    """A stable 32-bit seed from any parts (same parts, same seed, on every machine)."""
+    digest = hashlib.sha256(repr(parts).encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
 @dataclass(frozen=True)
 class TableTiming:
     """Seconds spent on one table."""
@@ -57,6 +94,44 @@ class TableTiming:
     sample_s: float = 0.0  # sampling its rows (0 until sampled)
 
 
+@dataclass
+class TablePlan:
+    """How one table is modelled; filled during :meth:`TwinBuilder.fit`."""
+
+    name: str  # table name
+    columns: list[str]  # the real table's columns, in order
+    dtypes: dict[str, Any]  # their dtypes, restored after sampling
+    generated: list[str]  # key columns generated fresh (primary key, referenced columns)
+    parent: Relation | None  # relation to the parent that drives the row count
+    other_refs: list[Relation]  # further foreign keys (second parent, self-reference)
+    modelled: list[str]  # own columns the synthesizer learns
+    categorical: set[str]  # categorical columns among what the synthesizer sees
+    context: dict[str, str] = field(default_factory=dict)  # context name -> parent column
+    flattened: list[str] = field(default_factory=list)  # child tables folded in here
+    counts: dict[str, str] = field(default_factory=dict)  # count column -> child table
+    rules: TableRules = field(default_factory=TableRules)  # learned constraints
+    real_rows: int = 0  # rows fitted (after rare-category protection)
+    null_rate: dict[str, float] = field(default_factory=dict)  # for other_refs
+
+
+def _fit_task(item: tuple[str, str, pd.DataFrame, set[str]]) -> tuple[str, Any, float]:
+    name, kind, frame, categorical = item
+    start = time.perf_counter()
+    model = SDVTableSynthesizer(kind).fit(frame, categorical)
+    return name, model, time.perf_counter() - start
+
+
+def _sample_task(item: tuple[Any, int, pd.DataFrame | None, int]) -> pd.DataFrame:
+    model, rows, context, seed = item
+    if context is None:
+        return model.sample(rows, seed)
+    try:
+        return model.sample_conditional(context, seed)
+    except NotImplementedError:
+        drawn = model.sample(len(context), seed)
+        return drawn.drop(columns=[c for c in drawn.columns if c.startswith(CTX)])
+
+
 class TwinBuilder:
     """Fits a synthetic twin of a set of related tables.
 
@@ -64,8 +139,16 @@ class TwinBuilder:
     returns self, learned state ends in ``_``.
 
     Args:
-        synthesizer: "gaussian_copula" (default), "ctgan" or "tvae".
+        synthesizer: "gaussian_copula" (default), "ctgan" or "tvae". Only the Gaussian
+            copula draws children conditionally on their parent's attributes; CTGAN and
+            TVAE children depend on the parent through the child count only.
         seed: default seed for :meth:`sample`.
+        min_persons: a category held by fewer persons is removed before fitting.
+        rare: "drop" rows with a rare category (default) or "merge" it into "other".
+        unit_table: the table of persons; found from the relations when None.
+        max_context: most parent columns a child is conditioned on.
+        chunk_rows: rows per sampling task; fixed, so results do not depend on workers.
+        executor: runs fit and sampling tasks (``map(fn, items)``); serial when None.
         progress: called with a short message per table (the CLI prints them on stderr).
     """
 
@@ -73,22 +156,36 @@ class TwinBuilder:
         self,
         synthesizer: str = "gaussian_copula",
         seed: int = 0,
+        min_persons: int = 5,
+        rare: str = "drop",
+        unit_table: str | None = None,
+        max_context: int = 12,
+        chunk_rows: int = 50_000,
+        executor: Mapper | None = None,
         progress: Progress | None = None,
     ) -> None:
         self.synthesizer = synthesizer
         self.seed = seed
+        self.min_persons = min_persons
+        self.rare = rare
+        self.unit_table = unit_table
+        self.max_context = max_context
+        self.chunk_rows = chunk_rows
+        self.executor = executor
         self.progress = progress
 
     def __getstate__(self) -> dict[str, object]:
-        # The progress callback belongs to the process that fitted; it is not pickled.
-        return {**self.__dict__, "progress": None}
+        # Callbacks and executors belong to the process that fitted; they are not pickled.
+        return {**self.__dict__, "progress": None, "executor": None}
 
     def _say(self, message: str) -> None:
         if self.progress is not None:
             self.progress(message)
 
-    def _new_synthesizer(self) -> TableSynthesizer:
-        return SDVTableSynthesizer(self.synthesizer)
+    def _map(self, fn: Callable[[T], R], items: list[T]) -> list[R]:
+        return (self.executor or _Serial()).map(fn, items)
+
+    # -- fit ---------------------------------------------------------------------------------
 
     def fit(
         self,
@@ -96,112 +193,341 @@ class TwinBuilder:
         relations: list[Relation],
         primary_keys: dict[str, str] | None = None,
     ) -> TwinBuilder:
-        """Learn every table and the number of children per parent row.
+        """Learn every table, the children per parent row and the rules rows obey.
 
         Args:
             tables: table name -> real rows.
-            relations: foreign keys between them.
+            relations: foreign keys between them (any depth, several parents, self-references).
             primary_keys: table -> key column; keys are never modelled, only regenerated.
         """
-        self.primary_keys_ = dict(primary_keys or {})
+        keys = dict(primary_keys or {})
         self.relations_ = list(relations)
         self.order_ = topological_order(list(tables), self.relations_)
-        # The relation that decides how many rows of a child table each parent row has.
-        self.driving_: dict[str, Relation] = {}
-        for rel in self.relations_:
-            if rel.child_table != rel.parent_table:
-                self.driving_.setdefault(rel.child_table, rel)
-        self.real_rows_ = {name: len(frame) for name, frame in tables.items()}
-        self.key_dtypes_ = {
-            name: tables[name][key].dtype for name, key in self.primary_keys_.items()
-        }
+        plans = self._plan(tables, keys)
+        tables = self._protect(tables, plans, keys)
+        frames: dict[str, pd.DataFrame] = {}
+        fit_items = []
+        for name in self.order_:
+            plan = plans[name]
+            if plan.name in self._folded(plans):
+                continue
+            frames[name] = self._training_frame(plan, tables, plans, frames, keys)
+            fit_items.append((name, self.synthesizer, frames[name], plan.categorical))
+            self._say(
+                f"prepared {name}: {len(frames[name]):,} rows, {frames[name].shape[1]} columns"
+            )
         self.models_: dict[str, TableSynthesizer] = {}
         self.timings_: dict[str, TableTiming] = {}
-        for name in self.order_:
-            start = time.perf_counter()
-            frame = self._training_frame(name, tables)
-            self.models_[name] = self._new_synthesizer().fit(frame)
-            self.timings_[name] = TableTiming(name, time.perf_counter() - start)
-            self._say(f"fitted {name}: {len(frame):,} rows in {self.timings_[name].fit_s:.1f} s")
+        for name, model, seconds in self._map(_fit_task, fit_items):
+            self.models_[name] = model
+            self.timings_[name] = TableTiming(name, seconds)
+            self._say(f"fitted {name} in {seconds:.1f} s")
+        for name in self._folded(plans):
+            self.timings_[name] = TableTiming(name, 0.0)
+        self.plans_ = plans
         return self
 
-    def _key_columns(self, name: str) -> set[str]:
-        keys = {rel.child_column for rel in self.relations_ if rel.child_table == name}
-        if name in self.primary_keys_:
-            keys.add(self.primary_keys_[name])
-        return keys
+    def _plan(self, tables: dict[str, pd.DataFrame], keys: dict[str, str]) -> dict[str, TablePlan]:
+        referenced = {(r.parent_table, r.parent_column) for r in self.relations_}
+        plans: dict[str, TablePlan] = {}
+        for name in self.order_:
+            frame = tables[name]
+            refs = [r for r in self.relations_ if r.child_table == name]
+            parent = next((r for r in refs if r.parent_table != name), None)
+            generated = [c for c in frame.columns if (name, c) in referenced or keys.get(name) == c]
+            key_cols = set(generated) | {r.child_column for r in refs}
+            modelled = [c for c in frame.columns if c not in key_cols]
+            plans[name] = TablePlan(
+                name=name,
+                columns=list(frame.columns),
+                dtypes=dict(frame.dtypes),
+                generated=generated,
+                parent=parent,
+                other_refs=[r for r in refs if r is not parent],
+                modelled=modelled,
+                categorical={
+                    c
+                    for c in modelled
+                    if (
+                        not pd.api.types.is_numeric_dtype(frame[c])
+                        and not pd.api.types.is_datetime64_any_dtype(frame[c])
+                        and not pd.api.types.is_bool_dtype(frame[c])
+                    )
+                    or is_code_like(frame[c])
+                },
+            )
+        for name in self.order_:  # fold 1:0..1 leaf children into their parent
+            plan = plans[name]
+            rel = plan.parent
+            is_parent = any(r.parent_table == name for r in self.relations_)
+            if rel is None or is_parent or plan.other_refs or not plan.modelled:
+                continue
+            if tables[name][rel.child_column].value_counts().max() <= 1:
+                plans[rel.parent_table].flattened.append(name)
+        return plans
 
-    def _training_frame(self, name: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-        frame = tables[name]
-        data = frame.drop(columns=sorted(self._key_columns(name))).reset_index(drop=True)
-        for child, rel in self.driving_.items():
-            if rel.parent_table != name:
+    def _folded(self, plans: dict[str, TablePlan]) -> set[str]:
+        return {child for plan in plans.values() for child in plan.flattened}
+
+    def _protect(
+        self, tables: dict[str, pd.DataFrame], plans: dict[str, TablePlan], keys: dict[str, str]
+    ) -> dict[str, pd.DataFrame]:
+        unit = self.unit_table or find_unit_table(self.order_, self.relations_)
+        unit_key = keys.get(unit) or next(
+            r.parent_column for r in self.relations_ if r.parent_table == unit
+        )
+        units = unit_of_rows(tables, self.relations_, self.order_, unit, unit_key)
+        protected, self.rare_ = protect_rare(
+            tables,
+            units,
+            {n: p.categorical for n, p in plans.items()},
+            self.min_persons,
+            self.rare,
+        )
+        for item in self.rare_:
+            self._say(
+                f"rare categories in {item.table}.{item.column}: {item.categories} "
+                f"({item.mode}, {item.rows:,} rows)"
+            )
+        for name in self.order_:  # children of dropped rows go too: no orphans in training
+            rel = plans[name].parent
+            if rel is not None:
+                frame = protected[name]
+                parent_keys = protected[rel.parent_table][rel.parent_column]
+                protected[name] = frame[frame[rel.child_column].isin(parent_keys)]
+        return protected
+
+    def _training_frame(
+        self,
+        plan: TablePlan,
+        tables: dict[str, pd.DataFrame],
+        plans: dict[str, TablePlan],
+        frames: dict[str, pd.DataFrame],
+        keys: dict[str, str],
+    ) -> pd.DataFrame:
+        real = tables[plan.name]
+        own = real[plan.modelled].reset_index(drop=True)
+        for child in plan.flattened:  # folded children's columns, and whether one exists
+            rel = plans[child].parent
+            assert rel is not None
+            kids = tables[child].set_index(rel.child_column)[plans[child].modelled]
+            matched = kids.reindex(real[rel.parent_column].to_numpy())
+            own[FLAT + child] = matched.index.isin(kids.index).astype(int)
+            for col in plans[child].modelled:
+                own[f"{FLAT}{child}__{col}"] = matched[col].to_numpy()
+                if col in plans[child].categorical:
+                    plan.categorical.add(f"{FLAT}{child}__{col}")
+        for child, child_plan in plans.items():
+            rel = child_plan.parent
+            if rel is None or rel.parent_table != plan.name or child in plan.flattened:
                 continue
             counts = tables[child][rel.child_column].value_counts()
-            data[_count_column(rel)] = (
-                frame[rel.parent_column].map(counts).fillna(0).astype(int).to_numpy()
-            )
-        return data
+            column = f"{COUNT}{child}"
+            own[column] = real[rel.parent_column].map(counts).fillna(0).astype(int).to_numpy()
+            plan.counts[column] = child
+        context = self._context(plan, tables, plans, frames)
+        plan.rules = learn_rules(own, context)
+        plan.real_rows = len(real)
+        for rel in plan.other_refs:
+            plan.null_rate[rel.child_column] = float(real[rel.child_column].isna().mean())
+        encoded = plan.rules.encode(own, context)
+        if context is None:
+            return encoded
+        return pd.concat([context.reset_index(drop=True), encoded], axis=1)
+
+    def _context(
+        self,
+        plan: TablePlan,
+        tables: dict[str, pd.DataFrame],
+        plans: dict[str, TablePlan],
+        frames: dict[str, pd.DataFrame],
+    ) -> pd.DataFrame | None:
+        """The parent's columns for each row (nearest ancestors first), as ``__ctx__`` columns."""
+        rel = plan.parent
+        if rel is None or self.synthesizer != "gaussian_copula" or rel.parent_table not in frames:
+            return None
+        parent_plan = plans[rel.parent_table]
+        parent_frame = self._decoded_training(parent_plan, frames[rel.parent_table])
+        candidates = [c for c in parent_frame.columns if not c.startswith((COUNT, CTX))] + [
+            c for c in parent_frame.columns if c.startswith(CTX)
+        ]
+        chosen: dict[str, str] = {}
+        for col in candidates:
+            name = col if col.startswith(CTX) else CTX + col
+            if name not in chosen and len(chosen) < self.max_context:
+                chosen[name] = col
+        position = pd.Series(
+            np.arange(len(tables[rel.parent_table])),
+            index=tables[rel.parent_table][rel.parent_column],
+        )
+        position = position[~position.index.duplicated()]
+        rows = tables[plan.name][rel.child_column].map(position).to_numpy(dtype=int)
+        context = parent_frame.iloc[rows][list(chosen.values())].reset_index(drop=True)
+        context.columns = list(chosen)
+        plan.context = chosen
+        for name, col in chosen.items():
+            if col in parent_plan.categorical or (
+                col.startswith(CTX) and col in parent_plan.categorical
+            ):
+                plan.categorical.add(name)
+        return context
+
+    @staticmethod
+    def _decoded_training(plan: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
+        """A parent's training frame with its own columns in their original form."""
+        ctx = frame[[c for c in frame.columns if c.startswith(CTX)]]
+        own = frame[[c for c in frame.columns if not c.startswith(CTX)]]
+        return pd.concat([plan.rules.decode(own, ctx if len(ctx.columns) else None), ctx], axis=1)
+
+    # -- sample ------------------------------------------------------------------------------
 
     def sample(self, scale: float = 1.0, seed: int | None = None) -> dict[str, pd.DataFrame]:
         """Sample a twin: every table, fresh keys, integrity by construction.
 
         Args:
-            scale: size relative to the real lake (root tables get ``scale`` times their rows).
+            scale: size relative to the real lake (tables without a parent get ``scale``
+                times their fitted rows; children follow their parents).
             seed: sampling seed; defaults to the builder's ``seed``.
         """
         seed = self.seed if seed is None else seed
-        rng = np.random.default_rng(seed)
+        drawn: dict[str, pd.DataFrame] = {}  # decoded frames with count, folded, context columns
         out: dict[str, pd.DataFrame] = {}
-        for index, name in enumerate(self.order_):
+        folded = self._folded(self.plans_)
+        for name in self.order_:
+            if name in folded:
+                continue
             start = time.perf_counter()
-            rel = self.driving_.get(name)
-            if rel is None:
-                rows = round(self.real_rows_[name] * scale)
-                frame = self.models_[name].sample(rows, seed=seed + index)
-            else:
-                counts_col = _count_column(rel)
-                parent = out[rel.parent_table]
-                counts = parent[counts_col].clip(lower=0).round().astype(int).to_numpy()
-                frame = self.models_[name].sample(int(counts.sum()), seed=seed + index)
-                frame.insert(
-                    0, rel.child_column, np.repeat(parent[rel.parent_column].to_numpy(), counts)
-                )
-            if name in self.primary_keys_:
-                frame.insert(0, self.primary_keys_[name], self._fresh_keys(name, len(frame), rng))
-            for other in self.relations_:  # further parents (and self-references): any valid key
-                if other.child_table == name and other is not rel:
-                    frame[other.child_column] = self._random_references(other, out, frame, rng)
-            out[name] = frame
+            plan = self.plans_[name]
+            frame = self._draw(plan, drawn, scale, seed)
+            drawn[name] = frame
+            out[name] = self._finish(plan, frame, drawn, out, seed)
+            for child in plan.flattened:
+                out[child] = self._unfold(self.plans_[child], plan, frame, out[name])
             elapsed = time.perf_counter() - start
             self.timings_[name] = TableTiming(name, self.timings_[name].fit_s, elapsed)
-            self._say(f"sampled {name}: {len(frame):,} rows in {elapsed:.1f} s")
-        for name, frame in out.items():
-            out[name] = frame.drop(
-                columns=[c for c in frame.columns if c.startswith("__children__")]
-            )
-        return out
+            self._say(f"sampled {name}: {len(out[name]):,} rows in {elapsed:.1f} s")
+        return {name: out[name] for name in self.order_}
 
-    def _fresh_keys(self, name: str, n: int, rng: np.random.Generator) -> np.ndarray:
-        if pd.api.types.is_integer_dtype(self.key_dtypes_[name]):
-            return np.arange(1, n + 1, dtype=np.int64)
-        # 16 hex characters, the shape of a lake pseudonym, drawn at random (never a real one).
+    def _draw(
+        self, plan: TablePlan, drawn: dict[str, pd.DataFrame], scale: float, seed: int
+    ) -> pd.DataFrame:
+        model = self.models_[plan.name]
+        if not plan.context:
+            counts = None
+            if plan.parent is not None:
+                counts = self._counts(plan, drawn)
+            rows = int(counts.sum()) if counts is not None else round(plan.real_rows * scale)
+            sizes = [min(self.chunk_rows, rows - i) for i in range(0, rows, self.chunk_rows)]
+            items = [(model, n, None, _seed(seed, plan.name, i)) for i, n in enumerate(sizes)]
+            context = None
+        else:
+            counts = self._counts(plan, drawn)
+            parent = drawn[plan.parent.parent_table]  # type: ignore[union-attr]
+            context = parent.loc[parent.index.repeat(counts), list(plan.context.values())]
+            context.columns = list(plan.context)
+            context = context.reset_index(drop=True)
+            items = [
+                (model, 0, context.iloc[i : i + self.chunk_rows], _seed(seed, plan.name, i))
+                for i in range(0, len(context), self.chunk_rows)
+            ]
+        parts = self._map(_sample_task, items) if items else [model.sample(0, seed)]
+        sampled = pd.concat(parts, ignore_index=True)
+        sampled = sampled[[c for c in sampled.columns if not c.startswith(CTX)]]
+        decoded = plan.rules.decode(sampled, context)
+        if context is not None:
+            decoded = pd.concat([decoded, context], axis=1)
+        if counts is not None:
+            decoded["__parent_row__"] = np.repeat(np.arange(len(counts)), counts)
+        return decoded
+
+    def _counts(self, plan: TablePlan, drawn: dict[str, pd.DataFrame]) -> np.ndarray:
+        assert plan.parent is not None
+        parent = drawn[plan.parent.parent_table]
+        column = f"{COUNT}{plan.name}"
+        return parent[column].fillna(0).clip(lower=0).round().astype(int).to_numpy()
+
+    def _finish(
+        self,
+        plan: TablePlan,
+        frame: pd.DataFrame,
+        drawn: dict[str, pd.DataFrame],
+        out: dict[str, pd.DataFrame],
+        seed: int,
+    ) -> pd.DataFrame:
+        rng = np.random.default_rng(_seed(seed, plan.name, "keys"))
+        result = pd.DataFrame(index=frame.index)
+        for col in plan.generated:
+            result[col] = _fresh_keys(plan.dtypes[col], len(frame), rng)
+        if plan.parent is not None:
+            parent_keys = out[plan.parent.parent_table][plan.parent.parent_column].to_numpy()
+            result[plan.parent.child_column] = parent_keys[frame["__parent_row__"].to_numpy()]
+        for col in plan.modelled:
+            result[col] = frame[col].to_numpy()
+        for rel in plan.other_refs:
+            pool = result if rel.parent_table == plan.name else out[rel.parent_table]
+            result[rel.child_column] = _references(
+                pool[rel.parent_column].to_numpy(),
+                len(frame),
+                plan.null_rate[rel.child_column],
+                rng,
+            )
+        return _restore(result[plan.columns], plan.dtypes)
+
+    def _unfold(
+        self, plan: TablePlan, parent_plan: TablePlan, frame: pd.DataFrame, parent_out: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Rows of a folded child: one per sampled parent row that has one."""
+        assert plan.parent is not None
+        present = frame[FLAT + plan.name].round().astype(bool).to_numpy()
+        result = pd.DataFrame(
+            {plan.parent.child_column: parent_out[plan.parent.parent_column].to_numpy()[present]}
+        )
+        for col in plan.modelled:
+            result[col] = frame[f"{FLAT}{plan.name}__{col}"].to_numpy()[present]
+        rng = np.random.default_rng(_seed(plan.name, len(result)))
+        for col in plan.generated:
+            result[col] = _fresh_keys(plan.dtypes[col], len(result), rng)
+        return _restore(result[plan.columns], plan.dtypes)
+
+
+def _restore(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
+    """Give sampled columns the real table's dtypes where the values allow it."""
+    for col, dtype in dtypes.items():
+        if str(frame[col].dtype) == str(dtype):
+            continue
+        try:
+            if pd.api.types.is_integer_dtype(dtype):
+                values = pd.to_numeric(frame[col], errors="coerce")
+                frame[col] = values.astype("Int64" if values.isna().any() else dtype)
+            elif pd.api.types.is_bool_dtype(dtype) and frame[col].notna().all():
+                frame[col] = frame[col].astype(bool)
+            elif pd.api.types.is_datetime64_any_dtype(dtype):
+                frame[col] = pd.to_datetime(frame[col]).astype(dtype)
+            elif pd.api.types.is_float_dtype(dtype):
+                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(dtype)
+        except (TypeError, ValueError):
+            continue  # keep the sampled type rather than fail the whole twin
+    return frame
+
+
+def _fresh_keys(dtype: Any, n: int, rng: np.random.Generator) -> np.ndarray:
+    if pd.api.types.is_integer_dtype(dtype):
+        return np.arange(1, n + 1, dtype=np.int64)
+    # 16 hex characters, the shape of a lake pseudonym, drawn at random (never a real one).
+    while True:
         values = rng.integers(0, 2**63, size=n, dtype=np.int64)
         keys = np.char.zfill(np.char.mod("%x", values), 16)
-        while len(np.unique(keys)) < n:  # astronomically rare; keep keys unique anyway
-            values = rng.integers(0, 2**63, size=n, dtype=np.int64)
-            keys = np.char.zfill(np.char.mod("%x", values), 16)
-        return keys.astype(object)
+        if len(np.unique(keys)) == n:
+            return keys.astype(object)
 
-    def _random_references(
-        self,
-        rel: Relation,
-        out: dict[str, pd.DataFrame],
-        frame: pd.DataFrame,
-        rng: np.random.Generator,
-    ) -> np.ndarray:
-        parent = frame if rel.parent_table == rel.child_table else out[rel.parent_table]
-        keys = parent[rel.parent_column].to_numpy()
-        if len(keys) == 0:
-            return np.full(len(frame), None, dtype=object)
-        return keys[rng.integers(0, len(keys), size=len(frame))]
+
+def _references(keys: np.ndarray, n: int, null_rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Any valid key of the referenced table, missing at the real rate."""
+    if len(keys) == 0:
+        return np.full(n, None, dtype=object)
+    picked = keys[rng.integers(0, len(keys), size=n)].astype(object)
+    picked[rng.random(n) < null_rate] = None
+    return picked
+
+
+__all__ = ["RareCategories", "TableTiming", "TwinBuilder", "topological_order"]

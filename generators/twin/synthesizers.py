@@ -8,9 +8,12 @@ without touching the twin builder.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
 
@@ -18,7 +21,7 @@ SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
 class TableSynthesizer(Protocol):
     """Learns one table's joint distribution and samples new rows from it."""
 
-    def fit(self, frame: pd.DataFrame) -> TableSynthesizer:
+    def fit(self, frame: pd.DataFrame, categorical: set[str]) -> TableSynthesizer:
         """Learn from ``frame`` (no key columns); return self."""
         ...
 
@@ -26,14 +29,39 @@ class TableSynthesizer(Protocol):
         """``num_rows`` new rows with the fitted columns, deterministic for ``seed``."""
         ...
 
+    def sample_conditional(self, context: pd.DataFrame, seed: int) -> pd.DataFrame:
+        """One row per row of ``context``, drawn given the context columns' values.
 
-def column_sdtype(series: pd.Series) -> dict[str, Any]:
+        Raises:
+            NotImplementedError: this synthesizer cannot condition on per-row values.
+        """
+        ...
+
+
+def is_code_like(series: pd.Series) -> bool:
+    """An integer column that holds codes, not quantities: modelled as categories.
+
+    Few distinct values (sex, region, severity 0-4/9), or values scattered over a
+    wide range (municipality codes 101-860): a numeric model would invent codes
+    that do not exist.
+    """
+    if not pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return False
+    values = series.dropna()
+    distinct = values.nunique()
+    if distinct <= 10:
+        return True
+    span = float(values.max()) - float(values.min()) + 1 if distinct else 1.0
+    return distinct <= 500 and distinct < 0.5 * span
+
+
+def column_sdtype(series: pd.Series, categorical: bool = False) -> dict[str, Any]:
     """SDV column metadata from a pandas dtype (no auto-detection of ids or PII)."""
     if pd.api.types.is_bool_dtype(series):
         return {"sdtype": "boolean"}
     if pd.api.types.is_datetime64_any_dtype(series):
         return {"sdtype": "datetime"}
-    if pd.api.types.is_numeric_dtype(series):
+    if pd.api.types.is_numeric_dtype(series) and not categorical:
         return {"sdtype": "numerical"}
     return {"sdtype": "categorical"}
 
@@ -48,9 +76,12 @@ class SDVTableSynthesizer:
 
     _TABLE = "table"
 
-    def __init__(self, kind: str = "gaussian_copula", epochs: int = 100) -> None:
+    def __init__(
+        self, kind: str = "gaussian_copula", epochs: int = 100, one_hot_max: int = 12
+    ) -> None:
         self.kind = kind
         self.epochs = epochs
+        self.one_hot_max = one_hot_max
 
     def _make(self, metadata: Any) -> Any:
         from sdv.single_table import (
@@ -65,29 +96,110 @@ class SDVTableSynthesizer:
             return CTGANSynthesizer(metadata, epochs=self.epochs)
         if self.kind == "tvae":
             return TVAESynthesizer(metadata, epochs=self.epochs)
-        raise ValueError(
-            f"unknown synthesizer {self.kind!r}; choose one of {', '.join(SYNTHESIZERS)}"
-        )
+        choices = ", ".join(SYNTHESIZERS)
+        raise ValueError(f"unknown synthesizer {self.kind!r}; choose one of {choices}")
 
-    def fit(self, frame: pd.DataFrame) -> SDVTableSynthesizer:
+    def fit(self, frame: pd.DataFrame, categorical: set[str] | None = None) -> SDVTableSynthesizer:
         from sdv.metadata import Metadata
 
+        categorical = categorical or set()
         self.columns_ = list(frame.columns)
-        metadata = Metadata.load_from_dict(
-            {
-                "tables": {
-                    self._TABLE: {"columns": {c: column_sdtype(frame[c]) for c in frame.columns}}
-                }
-            }
-        )
+        self.categorical_ = sorted(c for c in categorical if c in frame.columns)
+        frame = self._as_categories(frame)
+        columns = {c: column_sdtype(frame[c], c in categorical) for c in frame.columns}
+        metadata = Metadata.load_from_dict({"tables": {self._TABLE: {"columns": columns}}})
         self.model_ = self._make(metadata)
         if self.columns_:
+            if self.kind == "gaussian_copula":
+                self._one_hot_small_categories(frame, columns)
             self.model_.fit({self._TABLE: frame})
         return self
 
+    def _one_hot_small_categories(self, frame: pd.DataFrame, columns: dict[str, Any]) -> None:
+        """One-hot encode categories with few values, so the copula sees each one's correlations.
+
+        SDV's default encoder maps categories onto one uniform axis in arbitrary order, which
+        a Gaussian copula can only correlate monotonically: a diagnosis that depends on age
+        would be lost. One indicator per category keeps that dependence.
+        """
+        from rdt.transformers import OneHotEncoder
+
+        small = [
+            c
+            for c, meta in columns.items()
+            if meta["sdtype"] == "categorical" and 2 < frame[c].nunique() <= self.one_hot_max
+        ]
+        if not small:
+            return
+        self.model_.auto_assign_transformers({self._TABLE: frame})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SDV warns that one-hot encoding is slower
+            self.model_.update_transformers({c: OneHotEncoder() for c in small})
+
+    def _seed_transformers(self, seed: int) -> None:
+        """Seed SDV's per-column transformers, which draw their own random numbers."""
+        processor = self.model_._data_processor
+        for i, transformer in enumerate(processor._hyper_transformer.field_transformers.values()):
+            if transformer is not None and hasattr(transformer, "set_random_state"):
+                for method in ("transform", "reverse_transform"):
+                    transformer.set_random_state(np.random.RandomState(seed + i), method)
+
+    def _as_categories(self, frame: pd.DataFrame) -> pd.DataFrame:
+        # Integer codes are modelled as text categories; _restore turns them back.
+        if not self.categorical_:
+            return frame
+        frame = frame.copy()
+        for col in self.categorical_:
+            if col in frame.columns and pd.api.types.is_numeric_dtype(frame[col]):
+                frame[col] = frame[col].astype("string").astype(object)
+        return frame
+
     def sample(self, num_rows: int, seed: int) -> pd.DataFrame:
         if not self.columns_ or num_rows == 0:
-            return pd.DataFrame(index=range(num_rows), columns=self.columns_)
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in self.columns_}).reindex(
+                range(num_rows)
+            )
         self.model_._set_random_state(seed)
+        self._seed_transformers(seed)
         sampled = self.model_.sample(num_rows)[self._TABLE]
         return sampled.reset_index(drop=True)[self.columns_]
+
+    def sample_conditional(self, context: pd.DataFrame, seed: int) -> pd.DataFrame:
+        """Gaussian-copula rows conditioned on each context row (closed form, vectorised).
+
+        In the copula's latent normal space the sampled columns given the context
+        are normal with mean ``z_ctx @ inv(S_cc) @ S_cs`` and one shared covariance,
+        so every row gets its own conditional draw in a few matrix products. Uses
+        SDV's fitted transformers and copula (``_data_processor``, ``_model``),
+        which SDV 2.0 keeps as attributes; pinned by the project's bounds on sdv.
+        """
+        if self.kind != "gaussian_copula":
+            raise NotImplementedError(f"{self.kind} cannot condition on per-row values")
+        n = len(context)
+        if n == 0 or not self.columns_:
+            return self.sample(n, seed)
+        processor = self.model_._data_processor
+        copula = self.model_._model
+        self._seed_transformers(seed)
+        given = processor.transform(self._as_categories(context), is_condition=True)
+        given = given[[c for c in copula.columns if c in given.columns]]
+        free = [c for c in copula.columns if c not in given.columns]
+        corr = copula.correlation.to_numpy()
+        index = {c: i for i, c in enumerate(copula.columns)}
+        gi = [index[c] for c in given.columns]
+        fi = [index[c] for c in free]
+        z_given = copula._transform_to_normal(given)
+        weights = np.linalg.lstsq(corr[np.ix_(gi, gi)], corr[np.ix_(gi, fi)], rcond=None)[0]
+        mean = z_given @ weights
+        cov = corr[np.ix_(fi, fi)] - corr[np.ix_(fi, gi)] @ weights
+        eigval, eigvec = np.linalg.eigh((cov + cov.T) / 2)
+        root = eigvec * np.sqrt(np.clip(eigval, 0.0, None))
+        rng = np.random.default_rng(seed)
+        z_free = mean + rng.standard_normal((n, len(fi))) @ root.T
+        latent = {c: given[c].to_numpy() for c in given.columns}
+        u = stats.norm.cdf(z_free)
+        for j, column in enumerate(free):
+            latent[column] = copula.univariates[index[column]].percent_point(u[:, j])
+        raw = pd.DataFrame(latent, columns=copula.columns)
+        sampled = processor.reverse_transform(raw).reset_index(drop=True)
+        return sampled[[c for c in self.columns_ if c not in context.columns]]

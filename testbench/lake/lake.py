@@ -225,7 +225,8 @@ class Lake:
                     )
         return LakeStatus(tables=tables, relations=self.relations())
 
-    def _require_tables(self) -> list[str]:
+    def require_tables(self) -> list[str]:
+        """Tenant table names; raises :class:`LakeEmpty` (with what to do) when there are none."""
         known = self.tables()
         if not known:
             raise LakeEmpty(
@@ -235,7 +236,7 @@ class Lake:
         return known
 
     def _require_table(self, name: str) -> None:
-        known = self._require_tables()
+        known = self.require_tables()
         if name not in known:
             raise LakeError(f"no table {name!r} in the lake; tables: {', '.join(known)}")
 
@@ -243,6 +244,6 @@ class Lake:
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run cohort SQL on this lake, locked down (see :func:`run_locked`)."""
-        self._require_tables()
+        self.require_tables()
         with self.connect(read_only=True) as con:
             return run_locked(con, sql)

@@ -1,0 +1,242 @@
+"""Rules every twin row must obey, learned from the real table.
+
+Learned, not declared, so they work on any lake: a rule is kept only when it
+holds in every real row. Before fitting, :meth:`TableRules.encode` rewrites
+columns so the synthesizer cannot break a rule (an end time becomes a
+non-negative duration after its start; a date bounded by its parent's dates
+becomes a position between them); after sampling, :meth:`TableRules.decode`
+rebuilds the columns and enforces what is left (derived hierarchy columns,
+ranges, integer types, date resolution).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+DAY_NS = 86_400 * 10**9
+# Reparametrised column names; they never clash with lake columns.
+DELTA = "__delta__"
+POSITION = "__position__"
+
+
+def is_datetime(series: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(series)
+
+
+def _days(series: pd.Series) -> np.ndarray:
+    """Datetimes as float days since the epoch (NaN for NaT)."""
+    values = pd.to_datetime(series).to_numpy(dtype="datetime64[ns]")
+    out = values.astype("int64").astype(float) / DAY_NS
+    out[np.isnat(values)] = np.nan
+    return out
+
+
+def _from_days(days: np.ndarray, date_only: bool) -> pd.Series:
+    out = pd.Series(pd.to_datetime(np.round(days * DAY_NS), unit="ns", errors="coerce"))
+    return out.dt.floor("D") if date_only else out.dt.floor("s")
+
+
+def _always(mask: pd.Series | np.ndarray) -> bool:
+    mask = np.asarray(mask, dtype=bool)
+    return bool(mask.size) and bool(mask.all())
+
+
+@dataclass
+class TableRules:
+    """Rules learned from one table (own columns plus read-only context columns).
+
+    Attributes are filled by :func:`learn_rules`.
+    """
+
+    # column -> earlier column of the same table it never precedes (end >= start)
+    after: dict[str, str] = field(default_factory=dict)
+    # column -> (lower, upper) context columns it lies between (either may be None)
+    bounds: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # derived column -> (determining column, mapping): reg is a function of kom
+    derived: dict[str, tuple[str, dict]] = field(default_factory=dict)
+    # numeric and datetime ranges (as float days for datetimes) seen in the real table
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    integer: list[str] = field(default_factory=list)  # integer columns, kept integer
+    date_only: list[str] = field(default_factory=list)  # datetimes that are whole days
+    dtypes: dict[str, str] = field(default_factory=dict)  # original dtype per column
+
+    # -- encode / decode ---------------------------------------------------------------------
+
+    def encode(self, frame: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+        """Rewrite ``frame`` so the synthesizer cannot break the rules."""
+        out = frame.drop(columns=list(self.derived))
+        for col, (lower, upper) in self.bounds.items():
+            lo, hi = self._interval(col, lower, upper, context, len(frame))
+            width = np.where(hi > lo, hi - lo, 1.0)
+            out[POSITION + col] = np.clip((_days(frame[col]) - lo) / width, 0.0, 1.0)
+            out = out.drop(columns=[col])
+        for col, anchor in self.after.items():
+            out[DELTA + col] = np.maximum(_days(frame[col]) - _days(frame[anchor]), 0.0)
+            out = out.drop(columns=[col])
+        return out
+
+    def decode(self, sampled: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
+        """Rebuild the original columns of ``sampled`` and enforce every rule."""
+        out = sampled.copy()
+        for col, (lower, upper) in self.bounds.items():
+            lo, hi = self._interval(col, lower, upper, context, len(out))
+            position = np.clip(out.pop(POSITION + col).to_numpy(dtype=float), 0.0, 1.0)
+            out[col] = _from_days(lo + position * np.maximum(hi - lo, 0.0), col in self.date_only)
+        for col, anchor in self._after_in_order():
+            delta = np.maximum(out.pop(DELTA + col).to_numpy(dtype=float), 0.0)
+            end = _days(out[anchor]) + delta
+            if col in self.ranges:  # stay inside the real range, but never before the anchor
+                end = np.minimum(end, self.ranges[col][1])
+                end = np.maximum(end, _days(out[anchor]))
+            out[col] = _from_days(end, col in self.date_only and anchor in self.date_only)
+        for col, (source, mapping) in self.derived.items():
+            out[col] = out[source].map(mapping)
+        for col, (low, high) in self.ranges.items():
+            if col in self.after or col not in out:
+                continue
+            if is_datetime(out[col]) or col in self.bounds:
+                days = np.clip(_days(out[col]), low, high)
+                out[col] = _from_days(days, col in self.date_only)
+            else:
+                out[col] = pd.to_numeric(out[col]).clip(low, high)
+        for col in self.integer:
+            values = pd.to_numeric(out[col]).round()
+            out[col] = values.astype("Int64" if values.isna().any() else self.dtypes[col])
+        return out
+
+    def _interval(
+        self,
+        col: str,
+        lower: str | None,
+        upper: str | None,
+        context: pd.DataFrame | None,
+        n: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        low, high = self.ranges[col]
+        lo = np.full(n, low) if lower is None or context is None else _days(context[lower])
+        hi = np.full(n, high) if upper is None or context is None else _days(context[upper])
+        return np.where(np.isnan(lo), low, lo), np.where(np.isnan(hi), high, hi)
+
+    def _after_in_order(self) -> list[tuple[str, str]]:
+        """(column, anchor) pairs with every anchor rebuilt before the columns after it."""
+        done: list[tuple[str, str]] = []
+        pending = dict(self.after)
+        while pending:
+            ready = [(c, a) for c, a in pending.items() if a not in pending]
+            for col, anchor in ready:
+                done.append((col, anchor))
+                del pending[col]
+        return done
+
+
+def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> TableRules:
+    """Learn the rules that hold in every row of ``frame``.
+
+    Args:
+        frame: the table's own modelled columns (no keys).
+        context: the parent's columns for each row (same length), or None for a root table.
+    """
+    rules = TableRules(dtypes={c: str(frame[c].dtype) for c in frame.columns})
+    dates = [c for c in frame.columns if is_datetime(frame[c])]
+    for col in frame.columns:
+        series = frame[col]
+        if is_datetime(series):
+            days = _days(series)
+            if np.isfinite(days).any():
+                rules.ranges[col] = (float(np.nanmin(days)), float(np.nanmax(days)))
+            valid = series.dropna()
+            rules.date_only += [col] if _always(valid.dt.normalize() == valid) else []
+        elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            if series.notna().any():
+                rules.ranges[col] = (float(series.min()), float(series.max()))
+            if pd.api.types.is_integer_dtype(series):
+                rules.integer.append(col)
+    rules.after = _learn_order(frame, dates)
+    if context is not None:
+        context_dates = [c for c in context.columns if is_datetime(context[c])]
+        for col in dates:
+            if col in rules.after or col not in rules.ranges:
+                continue
+            bound = _learn_bounds(frame[col], context, context_dates)
+            if bound != (None, None):
+                rules.bounds[col] = bound
+    rules.derived = _learn_hierarchies(frame)
+    return rules
+
+
+def _learn_order(frame: pd.DataFrame, dates: list[str]) -> dict[str, str]:
+    """For each datetime column, the closest earlier column it never precedes."""
+    days = {c: _days(frame[c]) for c in dates}
+    medians = {c: np.nanmedian(v) if np.isfinite(v).any() else np.inf for c, v in days.items()}
+    order = sorted(dates, key=lambda c: (medians[c], dates.index(c)))
+    after: dict[str, str] = {}
+    for i, col in enumerate(order):
+        best, gap = None, np.inf
+        for anchor in order[:i]:  # anchors come earlier in the order: no cycles
+            both = np.isfinite(days[col]) & np.isfinite(days[anchor])
+            if not both.any() or np.isfinite(days[col]).sum() != both.sum():
+                continue
+            diff = days[col][both] - days[anchor][both]
+            if _always(diff >= 0) and np.median(diff) < gap:
+                best, gap = anchor, float(np.median(diff))
+        if best is not None:
+            after[col] = best
+    return after
+
+
+def _learn_bounds(
+    values: pd.Series, context: pd.DataFrame, context_dates: list[str]
+) -> tuple[str | None, str | None]:
+    days = _days(values)
+    lower = upper = None
+    low_gap = high_gap = np.inf
+    for col in context_dates:
+        bound = _days(context[col])
+        both = np.isfinite(days) & np.isfinite(bound)
+        if not both.any():
+            continue
+        diff = days[both] - bound[both]
+        if _always(diff >= 0) and np.median(diff) < low_gap and np.isfinite(bound).all():
+            lower, low_gap = col, float(np.median(diff))
+        if _always(diff <= 0) and np.median(-diff) < high_gap:
+            upper, high_gap = col, float(np.median(-diff))
+    return lower, upper
+
+
+def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
+    """Columns that are a function of a finer categorical column (region of a municipality).
+
+    The coarse column is a code (not a float, at most 100 values); the fine column repeats
+    (each value on three rows on average), so a row identifier never counts as "finer".
+    """
+
+    def complete(col: str) -> bool:
+        return not is_datetime(frame[col]) and bool(frame[col].notna().all())
+
+    coarse_columns = [
+        c
+        for c in frame.columns
+        if complete(c)
+        and not pd.api.types.is_float_dtype(frame[c])
+        and 1 < frame[c].nunique() <= 100
+    ]
+    fine_columns = [
+        c for c in frame.columns if complete(c) and frame[c].nunique() * 3 <= len(frame)
+    ]
+    derived: dict[str, tuple[str, dict]] = {}
+    for coarse in coarse_columns:
+        for fine in fine_columns:
+            if (
+                fine == coarse
+                or fine in derived
+                or frame[fine].nunique() <= frame[coarse].nunique()
+            ):
+                continue
+            pairs = frame[[fine, coarse]].drop_duplicates()
+            if pairs[fine].is_unique:  # each fine value has exactly one coarse value
+                derived[coarse] = (fine, dict(zip(pairs[fine], pairs[coarse], strict=True)))
+                break
+    return derived

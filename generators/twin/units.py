@@ -1,0 +1,61 @@
+"""Units (persons) of a lake: which table holds them and which unit each row belongs to."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from generators.relations import Relation
+
+
+def find_unit_table(tables: list[str], relations: list[Relation]) -> str:
+    """The table whose rows are the units (persons): the root with the most descendants.
+
+    Raises:
+        ValueError: no table is a parent of another.
+    """
+    children: dict[str, set[str]] = {t: set() for t in tables}
+    for rel in relations:
+        if rel.child_table != rel.parent_table:
+            children[rel.parent_table].add(rel.child_table)
+    has_parent = {r.child_table for r in relations if r.child_table != r.parent_table}
+
+    def descendants(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = set(children[name]) - seen
+        for child in children[name] - seen:
+            found |= descendants(child, seen | {name})
+        return found
+
+    roots = [t for t in tables if t not in has_parent and children[t]]
+    if not roots:
+        raise ValueError(
+            "no table is a parent of another, so no unit (person) table can be found; "
+            "declare foreign keys between the tables"
+        )
+    return max(roots, key=lambda t: (len(descendants(t)), t))
+
+
+def unit_of_rows(
+    tables: dict[str, pd.DataFrame],
+    relations: list[Relation],
+    order: list[str],
+    unit: str,
+    unit_key: str,
+) -> dict[str, pd.Series]:
+    """For every table reachable from ``unit``, the unit key of each row (index-aligned).
+
+    A row follows its first parent that is reachable from the unit, down any depth.
+    Tables not reachable from the unit are left out.
+    """
+    out = {unit: tables[unit][unit_key]}
+    for name in order:
+        if name in out:
+            continue
+        rel = next((r for r in relations if r.child_table == name and r.parent_table in out), None)
+        if rel is None or rel.parent_table == name:
+            continue
+        parent = tables[rel.parent_table]
+        lookup = pd.Series(out[rel.parent_table].to_numpy(), index=parent[rel.parent_column])
+        lookup = lookup[~lookup.index.duplicated()]
+        child = tables[name][rel.child_column]
+        out[name] = pd.Series(child.map(lookup).to_numpy(), index=child.index)
+    return out

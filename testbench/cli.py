@@ -1,0 +1,275 @@
+"""The `testbench` command: a thin shell over the library.
+
+Conventions (DESIGN.md): ``--json`` prints one JSON object on stdout and
+nothing else there; progress goes to stderr; an error is one line on stderr
+and a non-zero exit, with a traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from testbench.config import Settings, load_settings
+from testbench.errors import TestbenchError
+
+app = typer.Typer(
+    help="OSCAR HOST test-bench: tenant lakes, synthetic twins, validation evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+tenant_app = typer.Typer(help="Create and list tenants (one per SME).", no_args_is_help=True)
+lake_app = typer.Typer(help="Fill and inspect a tenant's lake.", no_args_is_help=True)
+twin_app = typer.Typer(help="Build synthetic twins of a tenant's lake.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check a tenant's audit log.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(lake_app, name="lake")
+app.add_typer(twin_app, name="twin")
+app.add_typer(audit_app, name="audit")
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _say(message: str) -> None:
+    err.print(message)
+
+
+def _emit(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _lake(name: str) -> Any:
+    from testbench.lake import Lake
+    from testbench.tenants import TenantRegistry
+
+    tenant = TenantRegistry(_settings()).get(name)
+    return tenant, Lake(tenant.lake_path, tenant.derived_key("lake-encryption"))
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """OSCAR HOST test-bench."""
+
+
+# -- tenants -----------------------------------------------------------------------------------
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="Lowercase letters, digits, -.")],
+) -> None:
+    """Create a tenant with its own lake directory and secret key."""
+    from testbench.audit import AuditLog
+    from testbench.tenants import TenantRegistry
+
+    tenant = TenantRegistry(_settings()).create(name)
+    AuditLog(tenant.audit_path).append("tenant.create")
+    _say(f"created tenant {tenant.name} at {tenant.root}")
+
+
+@tenant_app.command("list")
+def tenant_list(as_json: JsonFlag = False) -> None:
+    """List tenants."""
+    from testbench.tenants import TenantRegistry
+
+    tenants = TenantRegistry(_settings()).list()
+    if as_json:
+        _emit({"tenants": [{"name": t.name, "lake": str(t.lake_path)} for t in tenants]})
+        return
+    for tenant in tenants:
+        typer.echo(tenant.name)
+    if not tenants:
+        _say("no tenants yet; create one with `testbench tenant create <name>`")
+
+
+# -- lake --------------------------------------------------------------------------------------
+
+
+@lake_app.command("simulate")
+def lake_simulate(
+    tenant: Annotated[str, typer.Argument(help="Tenant name.")],
+    persons: Annotated[int, typer.Option(min=10, help="Persons to simulate.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same lake).")] = 0,
+) -> None:
+    """Fill a tenant's lake with simulated Danish registers (replaces those tables)."""
+    from generators.registers import REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS, simulate_registers
+    from testbench.audit import AuditLog
+
+    owner, lake = _lake(tenant)
+    tables = simulate_registers(persons=persons, seed=seed, progress=_say)
+    lake.write_tables(tables, REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS)
+    AuditLog(owner.audit_path).append("lake.simulate", persons=persons, seed=seed)
+    _say(f"lake of {tenant}: {len(tables)} tables, {sum(map(len, tables.values())):,} rows")
+
+
+@lake_app.command("status")
+def lake_status(
+    tenant: Annotated[str, typer.Argument(help="Tenant name.")], as_json: JsonFlag = False
+) -> None:
+    """Tables, rows, columns and key relations of a tenant's lake."""
+    _, lake = _lake(tenant)
+    status = lake.status()
+    if as_json:
+        _emit(
+            {
+                "tenant": tenant,
+                "tables": [asdict(t) for t in status.tables],
+                "relations": [asdict(r) for r in status.relations],
+            }
+        )
+        return
+    if not status.tables:
+        _say(f"the lake of {tenant} is empty; fill it with `testbench lake simulate {tenant}`")
+    for table in status.tables:
+        key = f", key {table.primary_key}" if table.primary_key else ""
+        typer.echo(f"{table.name}: {table.rows:,} rows, {table.columns} columns{key}")
+    for rel in status.relations:
+        typer.echo(f"  {rel}")
+
+
+# -- twin --------------------------------------------------------------------------------------
+
+
+@twin_app.command("build")
+def twin_build(
+    tenant: Annotated[str, typer.Argument(help="Tenant name.")],
+    synthesizer: Annotated[
+        str, typer.Option(help="gaussian_copula, ctgan or tvae.")
+    ] = "gaussian_copula",
+    seed: Annotated[int, typer.Option(help="Seed for holdout, fit and sample.")] = 0,
+    table: Annotated[
+        list[str] | None, typer.Option("--table", help="Only these tables (repeatable).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Fit and sample a synthetic twin of a tenant's lake; store it inside the lake boundary."""
+    from generators.twin import SYNTHESIZERS
+    from testbench.audit import AuditLog
+    from testbench.twins import build_twin
+
+    if synthesizer not in SYNTHESIZERS:
+        raise TestbenchError(f"unknown synthesizer {synthesizer!r}; use {', '.join(SYNTHESIZERS)}")
+    from testbench.jobs import RayExecutor
+
+    owner, lake = _lake(tenant)
+    settings = _settings()
+    executor = RayExecutor(settings.ray_address)
+    try:
+        manifest = build_twin(
+            settings,
+            owner,
+            lake,
+            synthesizer,
+            seed,
+            table or None,
+            executor=executor,
+            progress=_say,
+        )
+    finally:
+        executor.shutdown()
+    AuditLog(owner.audit_path).append("twin.build", twin_id=manifest.twin_id, rows=manifest.rows)
+    if as_json:
+        _emit(asdict(manifest))
+    else:
+        typer.echo(f"twin {manifest.twin_id}: quality {manifest.quality:.3f}")
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> None:
+    """Check that a tenant's audit log is unbroken (exit 1 and where, if not)."""
+    from testbench.audit import AuditLog
+    from testbench.tenants import TenantRegistry
+
+    owner = TenantRegistry(_settings()).get(tenant)
+    count = AuditLog(owner.audit_path).verify()
+    typer.echo(f"audit log of {tenant}: {count} entries, chain intact")
+
+
+# -- demo and dashboard ------------------------------------------------------------------------
+
+
+def serve_dashboard(settings: Settings, port: int) -> None:
+    """Serve the Streamlit dashboard on localhost until interrupted."""
+    app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    env = dict(os.environ)
+    env["TESTBENCH_HOME"] = str(settings.home.resolve())
+    env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app_path),
+        "--server.port", str(port), "--server.headless", "true",
+        "--server.address", "localhost", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    _say(f"dashboard: http://localhost:{port}  (Ctrl-C stops it)")
+    try:
+        subprocess.run(command, env=env, check=True)
+    except KeyboardInterrupt:
+        _say("dashboard stopped")
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8501,
+) -> None:
+    """Serve the buyers' dashboard (reads MLflow only, never a lake)."""
+    serve_dashboard(_settings(), port)
+
+
+@app.command()
+def demo(
+    persons: Annotated[int, typer.Option(min=100, help="Persons in the simulated lake.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    no_dashboard: Annotated[
+        bool, typer.Option("--no-dashboard", help="Stop after logging the evidence.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the whole chain on a simulated lake for tenant `demo`, then serve the dashboard."""
+    from testbench.demo import run_demo
+    from testbench.jobs import RayExecutor
+
+    settings = _settings()
+    executor = RayExecutor(settings.ray_address)
+    try:
+        result = run_demo(settings, persons=persons, seed=seed, executor=executor, progress=_say)
+    finally:
+        executor.shutdown()
+    if as_json:
+        _emit(asdict(result))
+    if not no_dashboard:
+        serve_dashboard(settings, port)
+
+
+def main() -> None:
+    """Entry point of the `testbench` console script."""
+    debug = "--debug" in sys.argv
+    try:
+        app(prog_name="testbench")
+    except TestbenchError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

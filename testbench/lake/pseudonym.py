@@ -1,0 +1,154 @@
+"""CPR numbers and the keyed pseudonyms that replace them in a lake.
+
+A CPR number (the Danish civil registration number) is ``DDMMYY-SSSS``: the
+date of birth and a four-digit serial whose first digit, with the year, gives
+the century. It never enters a lake in clear. Ingestion replaces it with
+
+    HMAC-SHA256(pseudonym key, "DDMMYYSSSS") truncated to 16 hex characters
+
+so the same person has the same pseudonym in every source of one tenant (tables
+join), a different one in every other tenant, and no one without the key can go
+back from pseudonym to CPR number. The key is ``tenant.derived_key("pseudonym")``.
+
+No modulus-11 check: CPR numbers issued since 2007 need not satisfy it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from testbench.lake.values import by_unique
+
+PSEUDONYM_LENGTH = 16  # hex characters kept of the HMAC-SHA256 digest (64 bits)
+# What a quarantined row shows in place of a CPR column value that is not a valid CPR number.
+CPR_MASK = "**********"
+
+CPR_SHAPE = re.compile(r"^(\d{6})-?(\d{4})$")  # DDMMYY-SSSS or DDMMYYSSSS
+# A value that is already a pseudonym (the simulator's pnr, or an earlier ingestion's output).
+PSEUDONYM_SHAPE = re.compile(rf"^[0-9a-f]{{{PSEUDONYM_LENGTH}}}$")
+# A CPR number written inside free text, e.g. "pt. 010203-1234"; the dash makes it unambiguous.
+CPR_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-(\d{4})(?!\d)")
+
+
+def _birth_year(yy: np.ndarray, century_digit: np.ndarray) -> np.ndarray:
+    """Full birth year from the two-digit year and the serial's first digit (CPR rule)."""
+    year = np.where(century_digit <= 3, 1900 + yy, 0)
+    year = np.where(
+        (century_digit == 4) | (century_digit == 9), np.where(yy <= 36, 2000, 1900) + yy, year
+    )
+    five_to_eight = (century_digit >= 5) & (century_digit <= 8)
+    return np.where(five_to_eight, np.where(yy <= 57, 2000, 1800) + yy, year)
+
+
+def _valid_digits(digits: pd.Series, today: date) -> pd.Series:
+    """For 10-digit strings ``DDMMYYSSSS``: does the date of birth exist and lie in the past?"""
+    if digits.empty:
+        return pd.Series(False, index=digits.index)
+    dd = digits.str.slice(0, 2).astype(int).to_numpy()
+    mm = digits.str.slice(2, 4).astype(int).to_numpy()
+    yy = digits.str.slice(4, 6).astype(int).to_numpy()
+    year = _birth_year(yy, digits.str.slice(6, 7).astype(int).to_numpy())
+    born = pd.to_datetime(
+        pd.DataFrame({"year": year, "month": mm, "day": dd}), errors="coerce"
+    ).to_numpy()
+    ok = ~pd.isna(born) & (born <= np.datetime64(today, "ns"))
+    return pd.Series(ok, index=digits.index)
+
+
+def _digits_of(values: pd.Series, today: date) -> pd.Series:
+    text = values.astype("string").str.strip()
+    parts = text.str.extract(CPR_SHAPE)
+    digits = (parts[0] + parts[1]).dropna().astype(str)
+    out = pd.Series([None] * len(values), index=values.index, dtype=object)
+    valid = _valid_digits(digits, today)
+    out.loc[valid.index[valid.to_numpy()]] = digits[valid]
+    return out
+
+
+def cpr_digits(values: pd.Series, today: date | None = None) -> pd.Series:
+    """The normalised ``DDMMYYSSSS`` of each valid CPR number, ``None`` elsewhere.
+
+    Valid means the shape ``DDMMYY-SSSS`` or ``DDMMYYSSSS`` (surrounding blanks
+    ignored) and a date of birth that exists and is not in the future.
+
+    Args:
+        values: strings (or ``None`` for missing values).
+        today: the day that counts as today (tests fix it).
+
+    Returns:
+        A Series aligned with ``values``.
+    """
+    day = today or date.today()
+    return by_unique(values, lambda uniques: _digits_of(uniques, day), None)
+
+
+def is_pseudonym(values: pd.Series) -> pd.Series:
+    """Which values are already pseudonyms (16 lowercase hex characters)."""
+    shape = PSEUDONYM_SHAPE.pattern
+    return by_unique(
+        values, lambda u: u.astype(str).str.fullmatch(shape).astype(bool), False
+    ).astype(bool)
+
+
+def _cpr_inside(values: pd.Series, today: date) -> pd.Series:
+    whole = _digits_of(values, today).notna()
+    found = values.astype("string").str.extract(CPR_IN_TEXT)
+    inside = (found[0] + found[1]).dropna().astype(str)
+    hit = pd.Series(False, index=values.index)
+    valid = _valid_digits(inside, today)
+    hit.loc[valid.index[valid.to_numpy()]] = True
+    return whole | hit
+
+
+def looks_like_cpr(values: pd.Series, today: date | None = None) -> pd.Series:
+    """Which values are, or contain, something that may be a CPR number.
+
+    A value counts when it is a valid CPR number on its own (with or without the
+    dash), or holds one written with the dash inside longer text. Used to keep
+    CPR numbers out of the lake when they turn up in a column not declared as CPR.
+    """
+    day = today or date.today()
+    return by_unique(values, lambda uniques: _cpr_inside(uniques, day), False).astype(bool)
+
+
+def pseudonymise(digits: pd.Series, key: str) -> pd.Series:
+    """Replace normalised CPR numbers by their keyed pseudonyms.
+
+    Args:
+        digits: ``DDMMYYSSSS`` strings, as :func:`cpr_digits` returns them; ``None`` stays ``None``.
+        key: the tenant's pseudonym key (``tenant.derived_key("pseudonym")``).
+
+    Returns:
+        A Series of 16-character lowercase hex strings, aligned with ``digits``.
+    """
+    base = hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+    def one(cpr: str) -> str:
+        mac = base.copy()
+        mac.update(cpr.encode())
+        return mac.hexdigest()[:PSEUDONYM_LENGTH]
+
+    present = digits.dropna()
+    unique = pd.unique(present.to_numpy())
+    lookup = {cpr: one(cpr) for cpr in unique}
+    out = pd.Series([None] * len(digits), index=digits.index, dtype=object)
+    out.loc[present.index] = present.map(lookup)
+    return out
+
+
+def pseudonym(cpr: str, key: str) -> str:
+    """The pseudonym of one CPR number (either shape).
+
+    Raises:
+        ValueError: ``cpr`` is not a valid CPR number (the message never shows it).
+    """
+    digits = cpr_digits(pd.Series([cpr], dtype=object)).iloc[0]
+    if digits is None:
+        raise ValueError("not a valid CPR number (expected DDMMYY-SSSS or DDMMYYSSSS)")
+    return str(pseudonymise(pd.Series([digits], dtype=object), key).iloc[0])
