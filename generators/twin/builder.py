@@ -147,6 +147,8 @@ class TwinBuilder:
         rare: "drop" rows with a rare category (default) or "merge" it into "other".
         unit_table: the table of persons; found from the relations when None.
         max_context: most parent columns a child is conditioned on.
+        max_fit_rows: a bigger table is fitted on this many rows drawn at random (child
+            counts and rules still come from every row); fitting time then stops growing.
         chunk_rows: rows per sampling task; fixed, so results do not depend on workers.
         executor: runs fit and sampling tasks (``map(fn, items)``); serial when None.
         progress: called with a short message per table (the CLI prints them on stderr).
@@ -160,6 +162,7 @@ class TwinBuilder:
         rare: str = "drop",
         unit_table: str | None = None,
         max_context: int = 12,
+        max_fit_rows: int = 100_000,
         chunk_rows: int = 50_000,
         executor: Mapper | None = None,
         progress: Progress | None = None,
@@ -170,6 +173,7 @@ class TwinBuilder:
         self.rare = rare
         self.unit_table = unit_table
         self.max_context = max_context
+        self.max_fit_rows = max_fit_rows
         self.chunk_rows = chunk_rows
         self.executor = executor
         self.progress = progress
@@ -212,7 +216,10 @@ class TwinBuilder:
             if plan.name in self._folded(plans):
                 continue
             frames[name] = self._training_frame(plan, tables, plans, frames, keys)
-            fit_items.append((name, self.synthesizer, frames[name], plan.categorical))
+            fit_frame = frames[name]
+            if len(fit_frame) > self.max_fit_rows:
+                fit_frame = fit_frame.sample(self.max_fit_rows, random_state=_seed(self.seed, name))
+            fit_items.append((name, self.synthesizer, fit_frame, plan.categorical))
             self._say(
                 f"prepared {name}: {len(frames[name]):,} rows, {frames[name].shape[1]} columns"
             )
@@ -312,7 +319,14 @@ class TwinBuilder:
             assert rel is not None
             kids = tables[child].set_index(rel.child_column)[plans[child].modelled]
             matched = kids.reindex(real[rel.parent_column].to_numpy())
-            own[FLAT + child] = matched.index.isin(kids.index).astype(int)
+            present = matched.index.isin(kids.index)
+            own[FLAT + child] = present.astype(int)
+            plan.categorical.add(FLAT + child)
+            # Rows without a child get values drawn from rows with one, so the columns'
+            # missing values stay the child's own (not "no child") and keep its distribution.
+            rng = np.random.default_rng(_seed(self.seed, child, "fill"))
+            donors = rng.choice(np.flatnonzero(present), size=int((~present).sum()))
+            matched.iloc[np.flatnonzero(~present)] = matched.iloc[donors].to_numpy()
             for col in plans[child].modelled:
                 own[f"{FLAT}{child}__{col}"] = matched[col].to_numpy()
                 if col in plans[child].categorical:
@@ -325,6 +339,7 @@ class TwinBuilder:
             column = f"{COUNT}{child}"
             own[column] = real[rel.parent_column].map(counts).fillna(0).astype(int).to_numpy()
             plan.counts[column] = child
+            plan.categorical.add(column)  # counts keep their exact distribution, in order
         context = self._context(plan, tables, plans, frames)
         plan.rules = learn_rules(own, context)
         plan.real_rows = len(real)

@@ -59,6 +59,9 @@ class TableRules:
     derived: dict[str, tuple[str, dict]] = field(default_factory=dict)
     # numeric and datetime ranges (as float days for datetimes) seen in the real table
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # `after` columns stored as a duration from their anchor (short gaps, e.g. contact end);
+    # the others as a position between the anchor and the real maximum (death after birth)
+    durations: list[str] = field(default_factory=list)
     integer: list[str] = field(default_factory=list)  # integer columns, kept integer
     date_only: list[str] = field(default_factory=list)  # datetimes that are whole days
     dtypes: dict[str, str] = field(default_factory=dict)  # original dtype per column
@@ -70,11 +73,17 @@ class TableRules:
         out = frame.drop(columns=list(self.derived))
         for col, (lower, upper) in self.bounds.items():
             lo, hi = self._interval(col, lower, upper, context, len(frame))
-            width = np.where(hi > lo, hi - lo, 1.0)
-            out[POSITION + col] = np.clip((_days(frame[col]) - lo) / width, 0.0, 1.0)
+            out[POSITION + col] = _position(_days(frame[col]), lo, hi)
             out = out.drop(columns=[col])
         for col, anchor in self.after.items():
-            out[DELTA + col] = np.maximum(_days(frame[col]) - _days(frame[anchor]), 0.0)
+            start, value = _days(frame[anchor]), _days(frame[col])
+            if col in self.durations:
+                out[DELTA + col] = np.maximum(value - start, 0.0)
+            else:
+                low, high = self.ranges[col]
+                out[POSITION + col] = _position(
+                    value, np.maximum(start, low), np.full_like(start, high)
+                )
             out = out.drop(columns=[col])
         return out
 
@@ -83,27 +92,31 @@ class TableRules:
         out = sampled.copy()
         for col, (lower, upper) in self.bounds.items():
             lo, hi = self._interval(col, lower, upper, context, len(out))
-            position = np.clip(out.pop(POSITION + col).to_numpy(dtype=float), 0.0, 1.0)
-            out[col] = _from_days(lo + position * np.maximum(hi - lo, 0.0), col in self.date_only)
+            position = out.pop(POSITION + col).to_numpy(dtype=float)
+            out[col] = _from_days(_place(position, lo, hi), col in self.date_only)
         for col, anchor in self._after_in_order():
-            delta = np.maximum(out.pop(DELTA + col).to_numpy(dtype=float), 0.0)
-            end = _days(out[anchor]) + delta
-            if col in self.ranges:  # stay inside the real range, but never before the anchor
-                end = np.minimum(end, self.ranges[col][1])
-                end = np.maximum(end, _days(out[anchor]))
-            out[col] = _from_days(end, col in self.date_only and anchor in self.date_only)
+            low, high = self.ranges[col]
+            start = _days(out[anchor])
+            lo = np.maximum(start, low)  # never before the anchor, never before the real minimum
+            if col in self.durations:
+                delta = np.maximum(out.pop(DELTA + col).to_numpy(dtype=float), 0.0)
+                days = np.clip(start + delta, lo, np.maximum(high, lo))
+            else:
+                days = _place(
+                    out.pop(POSITION + col).to_numpy(dtype=float), lo, np.full_like(lo, high)
+                )
+            out[col] = _from_days(days, col in self.date_only and anchor in self.date_only)
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
         for col, (low, high) in self.ranges.items():
-            if col in self.after or col not in out:
+            if col in self.after or col in self.bounds or col not in out:
                 continue
-            if is_datetime(out[col]) or col in self.bounds:
-                days = np.clip(_days(out[col]), low, high)
-                out[col] = _from_days(days, col in self.date_only)
+            if is_datetime(out[col]):
+                out[col] = _from_days(np.clip(_days(out[col]), low, high), col in self.date_only)
             else:
-                out[col] = pd.to_numeric(out[col]).clip(low, high)
+                out[col] = pd.to_numeric(out[col], errors="coerce").clip(low, high)
         for col in self.integer:
-            values = pd.to_numeric(out[col]).round()
+            values = pd.to_numeric(out[col], errors="coerce").round()
             out[col] = values.astype("Int64" if values.isna().any() else self.dtypes[col])
         return out
 
@@ -115,10 +128,13 @@ class TableRules:
         context: pd.DataFrame | None,
         n: int,
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the real range of ``col`` narrowed by the parent's bounding dates."""
         low, high = self.ranges[col]
         lo = np.full(n, low) if lower is None or context is None else _days(context[lower])
         hi = np.full(n, high) if upper is None or context is None else _days(context[upper])
-        return np.where(np.isnan(lo), low, lo), np.where(np.isnan(hi), high, hi)
+        lo = np.clip(np.where(np.isnan(lo), low, lo), low, high)
+        hi = np.clip(np.where(np.isnan(hi), high, hi), low, high)
+        return lo, np.maximum(hi, lo)
 
     def _after_in_order(self) -> list[tuple[str, str]]:
         """(column, anchor) pairs with every anchor rebuilt before the columns after it."""
@@ -130,6 +146,17 @@ class TableRules:
                 done.append((col, anchor))
                 del pending[col]
         return done
+
+
+def _position(days: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Where ``days`` lies between ``lo`` and ``hi``, from 0 to 1 (NaN stays NaN)."""
+    width = np.where(hi > lo, hi - lo, 1.0)
+    return np.clip((days - lo) / width, 0.0, 1.0)
+
+
+def _place(position: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_position`."""
+    return lo + np.clip(position, 0.0, 1.0) * np.maximum(hi - lo, 0.0)
 
 
 def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> TableRules:
@@ -155,6 +182,11 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
             if pd.api.types.is_integer_dtype(series):
                 rules.integer.append(col)
     rules.after = _learn_order(frame, dates)
+    for col, anchor in rules.after.items():
+        gap = np.nanmedian(_days(frame[col]) - _days(frame[anchor]))
+        low, high = rules.ranges[col]
+        if gap <= 0.05 * max(high - low, 1.0):
+            rules.durations.append(col)
     if context is not None:
         context_dates = [c for c in context.columns if is_datetime(context[c])]
         for col in dates:
@@ -209,7 +241,8 @@ def _learn_bounds(
 def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
     """Columns that are a function of a finer categorical column (region of a municipality).
 
-    The coarse column is a code (not a float, at most 100 values); the fine column repeats
+    The coarse column is a code (at most 100 values; 20 for floats, e.g. reference limits of
+    a laboratory analysis); the fine column repeats
     (each value on three rows on average), so a row identifier never counts as "finer".
     """
 
@@ -220,8 +253,7 @@ def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
         c
         for c in frame.columns
         if complete(c)
-        and not pd.api.types.is_float_dtype(frame[c])
-        and 1 < frame[c].nunique() <= 100
+        and 1 < frame[c].nunique() <= (20 if pd.api.types.is_float_dtype(frame[c]) else 100)
     ]
     fine_columns = [
         c for c in frame.columns if complete(c) and frame[c].nunique() * 3 <= len(frame)

@@ -16,13 +16,14 @@ import pandas as pd
 from scipy import stats
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
+_DAY_NS = 86_400 * 10**9
 
 
 class TableSynthesizer(Protocol):
     """Learns one table's joint distribution and samples new rows from it."""
 
     def fit(self, frame: pd.DataFrame, categorical: set[str]) -> TableSynthesizer:
-        """Learn from ``frame`` (no key columns); return self."""
+        """Learn from ``frame`` (no key columns); ``categorical`` names category columns."""
         ...
 
     def sample(self, num_rows: int, seed: int) -> pd.DataFrame:
@@ -39,31 +40,60 @@ class TableSynthesizer(Protocol):
 
 
 def is_code_like(series: pd.Series) -> bool:
-    """An integer column that holds codes, not quantities: modelled as categories.
+    """A numeric column that holds codes or few levels, not quantities: modelled as categories.
 
-    Few distinct values (sex, region, severity 0-4/9), or values scattered over a
-    wide range (municipality codes 101-860): a numeric model would invent codes
-    that do not exist.
+    Few distinct values (sex, severity 0-4/9, pack sizes, reference limits), or integers
+    scattered over a wide range (municipality codes 101-860): a continuous model would
+    invent values that do not exist.
     """
-    if not pd.api.types.is_integer_dtype(series) or pd.api.types.is_bool_dtype(series):
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return False
     values = series.dropna()
     distinct = values.nunique()
-    if distinct <= 10:
+    if distinct <= 20:
         return True
-    span = float(values.max()) - float(values.min()) + 1 if distinct else 1.0
+    if not pd.api.types.is_integer_dtype(series):
+        return False
+    span = float(values.max()) - float(values.min()) + 1
     return distinct <= 500 and distinct < 0.5 * span
 
 
 def column_sdtype(series: pd.Series, categorical: bool = False) -> dict[str, Any]:
     """SDV column metadata from a pandas dtype (no auto-detection of ids or PII)."""
+    if categorical:
+        return {"sdtype": "categorical"}
     if pd.api.types.is_bool_dtype(series):
         return {"sdtype": "boolean"}
     if pd.api.types.is_datetime64_any_dtype(series):
         return {"sdtype": "datetime"}
-    if pd.api.types.is_numeric_dtype(series) and not categorical:
+    if pd.api.types.is_numeric_dtype(series):
         return {"sdtype": "numerical"}
     return {"sdtype": "categorical"}
+
+
+def _ordered_uniform_encoder() -> Any:
+    """RDT's UniformEncoder with categories laid out in numeric order (smallest first).
+
+    RDT 1.x lays categories out in order of first appearance, which scrambles counts and
+    levels; sorted, the copula sees 0 < 1 < 2 and can correlate them with other columns.
+    """
+    from rdt.transformers import UniformEncoder
+    from rdt.transformers.utils import fill_nan_with_none
+
+    class OrderedUniformEncoder(UniformEncoder):
+        def _fit(self, data: pd.Series) -> None:
+            self.dtype = data.dtypes
+            data = fill_nan_with_none(data)
+            present = pd.unique(data[data.notna()])
+            labels = list(np.sort(present)) + ([None] if data.isna().any() else [])
+            counts = data[data.notna()].value_counts() / len(data)
+            missing = float(data.isna().mean())
+            freq = [missing if label is None else counts[label] for label in labels]
+            self.frequencies, self.intervals = self._compute_frequencies_intervals(
+                labels, np.asarray(freq, dtype=float)
+            )
+
+    return OrderedUniformEncoder()
 
 
 class SDVTableSynthesizer:
@@ -72,6 +102,7 @@ class SDVTableSynthesizer:
     Args:
         kind: one of :data:`SYNTHESIZERS`.
         epochs: training epochs for CTGAN and TVAE (ignored by GaussianCopula).
+        one_hot_max: text categories with at most this many values get one indicator each.
     """
 
     _TABLE = "table"
@@ -104,37 +135,66 @@ class SDVTableSynthesizer:
 
         categorical = categorical or set()
         self.columns_ = list(frame.columns)
-        self.categorical_ = sorted(c for c in categorical if c in frame.columns)
-        frame = self._as_categories(frame)
+        self.datetimes_ = [
+            c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
+        ]
+        frame = self._to_numbers(frame)
         columns = {c: column_sdtype(frame[c], c in categorical) for c in frame.columns}
         metadata = Metadata.load_from_dict({"tables": {self._TABLE: {"columns": columns}}})
         self.model_ = self._make(metadata)
         if self.columns_:
             if self.kind == "gaussian_copula":
-                self._one_hot_small_categories(frame, columns)
+                self._choose_encoders(frame, columns)
             self.model_.fit({self._TABLE: frame})
         return self
 
-    def _one_hot_small_categories(self, frame: pd.DataFrame, columns: dict[str, Any]) -> None:
-        """One-hot encode categories with few values, so the copula sees each one's correlations.
+    def _to_numbers(self, frame: pd.DataFrame) -> pd.DataFrame:
+        # Datetimes are modelled as float days: SDV validates datetimes value by value in
+        # Python (most of the fitting time on lake tables); numbers it checks in one pass.
+        present = [c for c in self.datetimes_ if c in frame.columns]
+        if not present:
+            return frame
+        frame = frame.copy()
+        for col in present:
+            values = frame[col].to_numpy(dtype="datetime64[ns]")
+            days = values.astype("int64").astype(float) / _DAY_NS
+            days[np.isnat(values)] = np.nan
+            frame[col] = days
+        return frame
 
-        SDV's default encoder maps categories onto one uniform axis in arbitrary order, which
-        a Gaussian copula can only correlate monotonically: a diagnosis that depends on age
-        would be lost. One indicator per category keeps that dependence.
+    def _to_datetimes(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        for col in self.datetimes_:
+            if col in frame.columns:
+                days = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+                frame[col] = pd.to_datetime(np.round(days * _DAY_NS), unit="ns", errors="coerce")
+        return frame
+
+    def _choose_encoders(self, frame: pd.DataFrame, columns: dict[str, Any]) -> None:
+        """Encoders that keep what a Gaussian copula can learn about categories.
+
+        SDV's default maps a category column onto one uniform axis in arbitrary order,
+        which a copula can only correlate monotonically. Numeric categories (counts,
+        severities, 0/1 flags) keep their numeric order on that axis, so "more contacts"
+        still goes with "older"; text categories with few values get one indicator each,
+        so a diagnosis that depends on age keeps that dependence.
         """
         from rdt.transformers import OneHotEncoder
 
-        small = [
-            c
-            for c, meta in columns.items()
-            if meta["sdtype"] == "categorical" and 2 < frame[c].nunique() <= self.one_hot_max
-        ]
-        if not small:
+        chosen: dict[str, Any] = {}
+        for col, meta in columns.items():
+            if meta["sdtype"] != "categorical":
+                continue
+            if pd.api.types.is_numeric_dtype(frame[col]):
+                chosen[col] = _ordered_uniform_encoder()
+            elif 2 < frame[col].nunique() <= self.one_hot_max:
+                chosen[col] = OneHotEncoder()
+        if not chosen:
             return
         self.model_.auto_assign_transformers({self._TABLE: frame})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SDV warns that one-hot encoding is slower
-            self.model_.update_transformers({c: OneHotEncoder() for c in small})
+            self.model_.update_transformers(chosen)
 
     def _seed_transformers(self, seed: int) -> None:
         """Seed SDV's per-column transformers, which draw their own random numbers."""
@@ -144,16 +204,6 @@ class SDVTableSynthesizer:
                 for method in ("transform", "reverse_transform"):
                     transformer.set_random_state(np.random.RandomState(seed + i), method)
 
-    def _as_categories(self, frame: pd.DataFrame) -> pd.DataFrame:
-        # Integer codes are modelled as text categories; _restore turns them back.
-        if not self.categorical_:
-            return frame
-        frame = frame.copy()
-        for col in self.categorical_:
-            if col in frame.columns and pd.api.types.is_numeric_dtype(frame[col]):
-                frame[col] = frame[col].astype("string").astype(object)
-        return frame
-
     def sample(self, num_rows: int, seed: int) -> pd.DataFrame:
         if not self.columns_ or num_rows == 0:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in self.columns_}).reindex(
@@ -162,7 +212,7 @@ class SDVTableSynthesizer:
         self.model_._set_random_state(seed)
         self._seed_transformers(seed)
         sampled = self.model_.sample(num_rows)[self._TABLE]
-        return sampled.reset_index(drop=True)[self.columns_]
+        return self._to_datetimes(sampled.reset_index(drop=True)[self.columns_])
 
     def sample_conditional(self, context: pd.DataFrame, seed: int) -> pd.DataFrame:
         """Gaussian-copula rows conditioned on each context row (closed form, vectorised).
@@ -181,7 +231,7 @@ class SDVTableSynthesizer:
         processor = self.model_._data_processor
         copula = self.model_._model
         self._seed_transformers(seed)
-        given = processor.transform(self._as_categories(context), is_condition=True)
+        given = processor.transform(self._to_numbers(context), is_condition=True)
         given = given[[c for c in copula.columns if c in given.columns]]
         free = [c for c in copula.columns if c not in given.columns]
         corr = copula.correlation.to_numpy()
@@ -202,4 +252,4 @@ class SDVTableSynthesizer:
             latent[column] = copula.univariates[index[column]].percent_point(u[:, j])
         raw = pd.DataFrame(latent, columns=copula.columns)
         sampled = processor.reverse_transform(raw).reset_index(drop=True)
-        return sampled[[c for c in self.columns_ if c not in context.columns]]
+        return self._to_datetimes(sampled[[c for c in self.columns_ if c not in context.columns]])

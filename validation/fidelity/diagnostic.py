@@ -1,0 +1,38 @@
+"""SDMetrics' DiagnosticReport: is the twin structurally valid (1.0 means fully valid)?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class DiagnosticResult:
+    """Validity scores between 0 and 1; a valid twin scores 1.0 on each."""
+
+    overall: float  # SDMetrics DiagnosticReport overall score
+    properties: dict[str, float]  # "Data Validity", "Data Structure", "Relationship Validity"
+
+
+def diagnostic_report(
+    real: dict[str, pd.DataFrame],
+    synthetic: dict[str, pd.DataFrame],
+    metadata: dict[str, Any],
+) -> DiagnosticResult:
+    """Run SDMetrics' DiagnosticReport (key uniqueness, ranges, categories, referential
+    integrity, cardinality bounds) on a multi-table twin."""
+    from sdmetrics.reports import DiagnosticReport
+
+    report = DiagnosticReport()
+    report.generate(real, synthetic, metadata, verbose=False)
+    properties = report.get_properties()
+    return DiagnosticResult(
+        overall=float(report.get_score()),
+        properties={
+            str(k): float(v)
+            for k, v in zip(properties["Property"], properties["Score"], strict=True)
+            if pd.notna(v)
+        },
+    )
