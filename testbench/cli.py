@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -110,12 +110,68 @@ def lake_simulate(
     """Fill a tenant's lake with simulated Danish registers (replaces those tables)."""
     from generators.registers import REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS, simulate_registers
     from testbench.audit import AuditLog
+    from testbench.lake.ingest import forget_ingests
 
     owner, lake = _lake(tenant)
     tables = simulate_registers(persons=persons, seed=seed, progress=_say)
     lake.write_tables(tables, REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS)
+    forget_ingests(lake, list(tables))
     AuditLog(owner.audit_path).append("lake.simulate", persons=persons, seed=seed)
     _say(f"lake of {tenant}: {len(tables)} tables, {sum(map(len, tables.values())):,} rows")
+
+
+@lake_app.command("ingest")
+def lake_ingest(
+    tenant: Annotated[str, typer.Argument(help="Tenant name.")],
+    file: Annotated[Path, typer.Argument(help="CSV (, or ; separated) or Parquet file.")],
+    table: Annotated[str, typer.Option("--table", help="Lake table to create or replace.")],
+    contract: Annotated[
+        str | None,
+        typer.Option(help="Danish source contract: bef, dod, lpr_a_kontakt, lmdb, lab, fsiii_...."),
+    ] = None,
+    primary_key: Annotated[
+        str | None, typer.Option("--primary-key", help="Unique, non-null key column.")
+    ] = None,
+    foreign_key: Annotated[
+        list[str] | None,
+        typer.Option("--foreign-key", help="COL:PARENT_TABLE.COL (repeatable)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ingest a real extract: checks, CPR pseudonyms, quarantine of failing rows."""
+    from testbench.audit import AuditLog
+    from testbench.lake.ingest import ingest_file
+
+    owner, lake = _lake(tenant)
+    report = ingest_file(
+        lake,
+        owner.derived_key("pseudonym"),
+        file,
+        table,
+        contract=contract,
+        primary_key=primary_key,
+        foreign_keys=foreign_key or (),
+        progress=_say,
+    )
+    AuditLog(owner.audit_path).append(
+        "lake.ingest",
+        table=table,
+        contract=contract,
+        rows_in_file=report.rows_in_file,
+        ingested=report.ingested,
+        quarantined=report.quarantined,
+    )
+    if as_json:
+        _emit(asdict(report))
+        return
+    typer.echo(
+        f"{table}: {report.ingested:,} rows ingested, {report.quarantined:,} quarantined "
+        f"(of {report.rows_in_file:,} in the file)"
+    )
+    for reason, count in sorted(report.reasons.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  {count:,} x {reason}")
+    for fk in report.unchecked_foreign_keys:
+        typer.echo(f"  not checked yet (parent table missing): {fk}")
 
 
 @lake_app.command("status")
@@ -123,8 +179,12 @@ def lake_status(
     tenant: Annotated[str, typer.Argument(help="Tenant name.")], as_json: JsonFlag = False
 ) -> None:
     """Tables, rows, columns and key relations of a tenant's lake."""
+    from testbench.lake.ingest import quarantined_rows
+
     _, lake = _lake(tenant)
     status = lake.status()
+    quarantined = quarantined_rows(lake) if status.tables else {}
+    status.tables[:] = [replace(t, quarantined=quarantined.get(t.name, 0)) for t in status.tables]
     if as_json:
         _emit(
             {
@@ -138,7 +198,8 @@ def lake_status(
         _say(f"the lake of {tenant} is empty; fill it with `testbench lake simulate {tenant}`")
     for table in status.tables:
         key = f", key {table.primary_key}" if table.primary_key else ""
-        typer.echo(f"{table.name}: {table.rows:,} rows, {table.columns} columns{key}")
+        held = f", {table.quarantined:,} quarantined" if table.quarantined else ""
+        typer.echo(f"{table.name}: {table.rows:,} rows, {table.columns} columns{key}{held}")
     for rel in status.relations:
         typer.echo(f"  {rel}")
 

@@ -14,9 +14,9 @@ Where CPR numbers can turn up, and what happens to them:
 - In a CPR column: replaced by the keyed pseudonym (a value that already is a
   pseudonym, as the simulator writes them, is kept). Not a valid CPR number: the
   row is quarantined and the value masked.
-- In a text or code column of a row bound for the lake: the row is quarantined
-  (``"looks like a CPR number"``) and the value masked, so a CPR number typed
-  into the wrong column does not slip through.
+- In any other column (bar opaque identifiers such as ``dw_ek_kontakt``): the row
+  is quarantined (``"looks like a CPR number"``) and the value masked, so a CPR
+  number typed into the wrong column does not slip through.
 - In any column of a quarantined row: masked.
 """
 
@@ -57,7 +57,7 @@ class TablePlan:
     """How to check and store one extract: a rule per column and the table's keys."""
 
     rules: tuple[ColumnRule, ...]  # one per file column, in file order, under its lake name
-    primary_key: str | None = None  # unique, non-empty column
+    primary_key: str | None = None  # unique column (its rule must not be nullable)
     foreign_keys: tuple[ForeignKey, ...] = ()  # references checked against the parent
     intervals: tuple[tuple[str, str], ...] = ()  # (start, end) columns: end >= start
     municipality_region: tuple[str, str] | None = None  # (kom, reg) columns that must agree
@@ -129,8 +129,8 @@ def _isin(child: pd.Series, parent: pd.Series) -> pd.Series:
     numeric = pd.api.types.is_numeric_dtype
     if (numeric(child) and numeric(parent)) or child.dtype == parent.dtype:
         return child.isin(parent.dropna())
-    keys = set(parent.dropna().astype(str))
-    return child.astype(object).map(lambda v: str(v) in keys, na_action="ignore").fillna(False)
+    keys = list(set(parent.dropna().astype(str)))
+    return by_unique(child, lambda uniques: uniques.astype(str).isin(keys), False).astype(bool)
 
 
 def _check_column(
@@ -159,16 +159,17 @@ def _check_column(
         shown = lake.where(lake.notna() | ~present, CPR_MASK)
         return _as_string(lake), shown
 
+    if not rule.identifier:
+        problems.add(
+            f"{name}: looks like a CPR number (declare the column as CPR, or remove it)",
+            looks_like_cpr(values, today),
+        )
     if rule.kind in (ColumnType.TEXT, ColumnType.CODE):
         lake = values
         if rule.kind is ColumnType.CODE:
             lake = by_unique(values, lambda u: u.astype(str).str.strip(), None)
         if rule.code is not None:
             problems.add(f"{name}: {_code_problem(rule.code)}", ~_fits(lake, rule.code))
-        problems.add(
-            f"{name}: looks like a CPR number (declare the column as CPR, or remove it)",
-            looks_like_cpr(values, today),
-        )
         return _as_string(lake), shown
 
     parsed = parse(values, rule.kind)
@@ -241,8 +242,7 @@ def check_rows(
             problems.add(f"{fk.column}: no matching {fk.parent_table}.{fk.parent_column}", orphan)
 
     if plan.primary_key is not None:
-        pk = lake[plan.primary_key]
-        problems.add(f"{plan.primary_key}: missing primary key", pk.isna())
+        pk = lake[plan.primary_key]  # its rule is not nullable: missing keys are caught
         candidates = ~problems.failed()
         duplicate = np.zeros(size, bool)
         duplicate[candidates] = pk[candidates].duplicated(keep="first").to_numpy()

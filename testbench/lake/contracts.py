@@ -61,6 +61,9 @@ class ColumnRule:
     nullable: bool = True  # a row may leave it empty
     code: CodeFormat | None = None  # code system of a CODE (or INT) column
     meaning: str = ""  # what the register column holds, for a newcomer
+    # An opaque identifier (dw_ek_kontakt, a declared key): not searched for CPR numbers,
+    # since a 10-digit key can look like one by chance. Every other column is.
+    identifier: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,11 @@ def _to_contact() -> ForeignKey:
     return ForeignKey("dw_ek_kontakt", "lpr_a_kontakt", "dw_ek_kontakt")
 
 
-_CONTACT = ColumnRule("dw_ek_kontakt", T.TEXT, nullable=False, meaning="the hospital contact")
+def _key(name: str, required: bool = True, nullable: bool = False, meaning: str = "") -> ColumnRule:
+    return ColumnRule(name, T.TEXT, required, nullable, meaning=meaning, identifier=True)
+
+
+_CONTACT = _key("dw_ek_kontakt", meaning="the hospital contact")
 
 CONTRACTS: dict[str, Contract] = {
     c.source: c
@@ -138,8 +145,8 @@ CONTRACTS: dict[str, Contract] = {
             "lpr_a_kontakt",
             "hospital contacts (National Patient Register, LPR3 research format)",
             (
-                ColumnRule("dw_ek_kontakt", T.TEXT, nullable=False, meaning="contact key"),
-                ColumnRule("dw_ek_forloeb", T.TEXT, required=False, meaning="course of care"),
+                _key("dw_ek_kontakt", meaning="contact key"),
+                _key("dw_ek_forloeb", required=False, nullable=True, meaning="course of care"),
                 _person(),
                 ColumnRule("kont_starttidspunkt", T.TIMESTAMP, nullable=False, meaning="start"),
                 ColumnRule("kont_sluttidspunkt", T.TIMESTAMP, required=False, meaning="end"),
@@ -155,7 +162,7 @@ CONTRACTS: dict[str, Contract] = {
             "lpr_a_diagnose",
             "diagnoses on hospital contacts (no pnr: they hang off the contact)",
             (
-                ColumnRule("dw_ek_diagnose", T.TEXT, required=False, nullable=False),
+                _key("dw_ek_diagnose", required=False),
                 _CONTACT,
                 ColumnRule("diag_kode", T.CODE, nullable=False, code=ICD10, meaning="diagnosis"),
                 ColumnRule("diag_kode_type", T.TEXT, required=False, meaning="A action, B other"),
@@ -168,7 +175,7 @@ CONTRACTS: dict[str, Contract] = {
             "lpr_a_procregistrering",
             "procedures on hospital contacts (SKS procedure codes)",
             (
-                ColumnRule("dw_ek_procedureregistrering", T.TEXT, required=False, nullable=False),
+                _key("dw_ek_procedureregistrering", required=False),
                 _CONTACT,
                 ColumnRule("proc_kode", T.TEXT, nullable=False, meaning="SKS procedure code"),
                 ColumnRule("proc_starttidspunkt", T.TIMESTAMP, required=False, meaning="when"),
@@ -180,7 +187,7 @@ CONTRACTS: dict[str, Contract] = {
             "epj_observation",
             "regional EPJ observations (vitals, BMI, smoking) per hospital contact",
             (
-                ColumnRule("observation_id", T.TEXT, required=False, nullable=False),
+                _key("observation_id", required=False),
                 _CONTACT,
                 ColumnRule("observation", T.TEXT, nullable=False, meaning="what was measured"),
                 ColumnRule("observation_tidspunkt", T.TIMESTAMP, nullable=False, meaning="when"),
@@ -234,7 +241,7 @@ CONTRACTS: dict[str, Contract] = {
             "fsiii_indsats",
             "municipal home-care interventions (FSIII, Serviceloven section 83/83a)",
             (
-                ColumnRule("indsats_id", T.TEXT, required=False, nullable=False),
+                _key("indsats_id", required=False),
                 _person(),
                 ColumnRule("indsats_kode", T.CODE, nullable=False, code=FSIII),
                 ColumnRule("paragraf", T.TEXT, required=False, meaning="Serviceloven section"),

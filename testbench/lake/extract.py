@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from testbench.lake.ingest_errors import UnreadableFile
-from testbench.lake.pseudonym import looks_like_cpr
+from testbench.lake.pseudonym import looks_like_cpr, safe_name
 
 DELIMITERS = (";", ",", "\t", "|")
 # Values that mean "missing" in exports (SAS writes "." for a missing number, R "NA").
@@ -55,14 +55,15 @@ def read_extract(path: Path) -> Extract:
     """
     path = Path(path)
     if not path.is_file():
-        raise UnreadableFile(f"no file {path}; check the path")
+        raise UnreadableFile(f"no file {safe_name(str(path))}; check the path")
     suffix = path.suffix.lower()
+    label = safe_name(path.name)
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(path)
     raise UnreadableFile(
-        f"cannot ingest {path.name}: unknown file type {suffix or '(none)'}; "
+        f"cannot ingest {label}: unknown file type {suffix or '(none)'}; "
         "export the extract as .csv (with a header row) or .parquet"
     )
 
@@ -76,17 +77,18 @@ def _missing_to_none(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_header(header: list[str], path: Path) -> list[str]:
+    label = safe_name(path.name)
     names = [name.strip() or f"column_{i + 1}" for i, name in enumerate(header)]
     if looks_like_cpr(pd.Series(names, dtype=object)).any():  # never echo such a name
         raise UnreadableFile(
-            f"the first row of {path.name} holds what looks like a CPR number, so it is data, "
+            f"the first row of {label} holds what looks like a CPR number, so it is data, "
             "not a header; add a header row naming the columns and ingest again"
         )
     seen: set[str] = set()
     for name in names:
         if name in seen:
             raise UnreadableFile(
-                f"{path.name} has the column name {name!r} twice; rename one and ingest again"
+                f"{label} has the column name {name!r} twice; rename one and ingest again"
             )
         seen.add(name)
     return names
@@ -117,12 +119,13 @@ def _read_csv(path: Path) -> Extract:
 
 
 def _read_csv_as(path: Path, encoding: str) -> Extract:
+    label = safe_name(path.name)
     with path.open(encoding=encoding, newline="") as handle:
         first_line = handle.readline()
         while first_line and not first_line.strip():
             first_line = handle.readline()
         if not first_line:
-            raise UnreadableFile(f"{path.name} is empty; it needs a header row naming the columns")
+            raise UnreadableFile(f"{label} is empty; it needs a header row naming the columns")
         delimiter = _sniff_delimiter(first_line)
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter)
@@ -143,7 +146,7 @@ def _read_csv_as(path: Path, encoding: str) -> Extract:
                 rows.append(fields)
         except csv.Error as exc:
             raise UnreadableFile(
-                f"{path.name} is not valid CSV near line {reader.line_num}: {exc}; "
+                f"{label} is not valid CSV near line {reader.line_num}: {exc}; "
                 "check its quoting, or export it again as CSV or Parquet"
             ) from None
     frame = pd.DataFrame(rows, columns=names, dtype=object)
@@ -161,11 +164,12 @@ def _read_parquet(path: Path) -> Extract:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    label = safe_name(path.name)
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise UnreadableFile(
-            f"cannot read {path.name} as Parquet ({type(exc).__name__}); "
+            f"cannot read {label} as Parquet ({type(exc).__name__}); "
             "export it again, or as CSV with a header row"
         ) from None
     names = _check_header([str(name) for name in table.column_names], path)
@@ -173,14 +177,14 @@ def _read_parquet(path: Path) -> Extract:
     for name, column in zip(names, table.columns, strict=True):
         if pa.types.is_nested(column.type):
             raise UnreadableFile(
-                f"column {name!r} of {path.name} holds nested values ({column.type}); "
+                f"column {name!r} of {label} holds nested values ({column.type}); "
                 "flatten it to one value per cell and export again"
             )
         try:
             text = pc.cast(column, pa.string())
         except pa.ArrowException:
             raise UnreadableFile(
-                f"column {name!r} of {path.name} has a type ({column.type}) that cannot be "
+                f"column {name!r} of {label} has a type ({column.type}) that cannot be "
                 "read as text; export it as text, numbers or dates"
             ) from None
         columns[name] = pd.Series(text.to_pylist(), dtype=object)

@@ -34,6 +34,7 @@ from testbench.lake.extract import read_extract
 from testbench.lake.ingest_errors import IngestError, UnknownParentTable
 from testbench.lake.lake import INTERNAL_PREFIX, Lake, quote_ident
 from testbench.lake.plan import parse_foreign_key, plan_table
+from testbench.lake.pseudonym import safe_name
 
 QUARANTINE_PREFIX = "quarantine_"  # quarantine of table T: internal table _tb_quarantine_T
 INGEST_LOG = "ingests"  # internal table _tb_ingests: one row per ingestion
@@ -109,7 +110,8 @@ def ingest_file(
     _check_table_name(table)
     source = get_contract(contract) if contract is not None else None
     path = Path(path)
-    say(f"reading {path.name}")
+    file_name = safe_name(path.name)  # shown and logged; never a CPR number
+    say(f"reading {file_name}")
     extract = read_extract(path)
     needs_parents = bool(foreign_keys) or bool(source and source.foreign_keys)
     tables = lake.tables() if needs_parents else []
@@ -121,7 +123,7 @@ def ingest_file(
         source,
         primary_key,
         requested,
-        path.name,
+        file_name,
         today,
         ragged_rows=list(extract.field_counts.index),
     )
@@ -153,10 +155,10 @@ def ingest_file(
     )
     at = datetime.now(UTC).replace(tzinfo=None)
     quarantine = checked.quarantine
-    quarantine.insert(0, SOURCE_FILE, path.name)
+    quarantine.insert(0, SOURCE_FILE, file_name)
     quarantine.insert(0, INGESTED_AT, pd.Timestamp(at))
     quarantine.insert(0, INGEST_ID, ingest_id)
-    _record(lake, table, quarantine, _log_row(report, path, extract.file_format, at))
+    _record(lake, table, quarantine, _log_row(report, file_name, extract.file_format, at))
     if relations:
         lake.add_relations(relations)
     if report.quarantined:
@@ -230,12 +232,12 @@ def _parent_keys(lake: Lake, fks: Sequence[ForeignKey]) -> dict[str, pd.Series]:
     return out
 
 
-def _log_row(report: IngestReport, path: Path, file_format: str, at: datetime) -> pd.DataFrame:
+def _log_row(report: IngestReport, file_name: str, file_format: str, at: datetime) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "ingest_id": [report.ingest_id],
             "table_name": [report.table],
-            "source_file": [path.name],
+            "source_file": [file_name],
             "file_format": [file_format],
             "contract": pd.Series([report.contract], dtype="string"),
             "rows_in_file": [report.rows_in_file],
@@ -295,10 +297,19 @@ def quarantined_rows(lake: Lake) -> dict[str, int]:
     }
 
 
+def forget_ingests(lake: Lake, tables: Sequence[str]) -> None:
+    """Drop the ingest-log entries of tables that were replaced by other means (simulation),
+    so ``lake status`` does not report an old quarantine count for them."""
+    log = lake.read_internal(INGEST_LOG)
+    if log is not None and len(log):
+        lake.write_internal(INGEST_LOG, log[~log["table_name"].isin(list(tables))])
+
+
 __all__ = [
     "REASON",
     "SOURCE_ROW",
     "IngestReport",
+    "forget_ingests",
     "ingest_file",
     "quarantined_rows",
 ]

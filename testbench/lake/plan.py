@@ -7,15 +7,18 @@ column's type is inferred (see :func:`testbench.lake.values.infer_type`).
 
 Either way a column is treated as holding CPR numbers, and pseudonymised, when
 the contract says so, when its name says so (``pnr``, ``cpr``, ``patient_cpr``,
-``cpr_nr``, ``personnummer``, ...) or when at least half of its values are valid
-CPR numbers, so an SME's own table cannot carry CPR numbers into the lake by
-accident.
+``cpr_nr``, ``personnummer``, ...) and it holds any, or when at least half of its
+values are valid CPR numbers, so an SME's own table cannot carry CPR numbers
+into the lake by accident. Declared key columns are opaque identifiers: unlike
+every other column, they are not searched for stray CPR numbers (a 10-digit key
+can look like one by chance).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -23,7 +26,7 @@ import pandas as pd
 from testbench.lake.checks import REASON, SOURCE_ROW, TablePlan
 from testbench.lake.contracts import ColumnRule, Contract, ForeignKey
 from testbench.lake.ingest_errors import IngestError, MissingColumn
-from testbench.lake.pseudonym import cpr_digits
+from testbench.lake.pseudonym import cpr_digits, is_pseudonym
 from testbench.lake.values import ColumnType, infer_type
 
 CPR_NAMES = frozenset({"pnr", "personnummer", "personnr"})  # name tokens that mean a CPR column
@@ -37,11 +40,19 @@ def is_cpr_name(name: str) -> bool:
 
 
 def is_cpr_column(name: str, values: pd.Series, today: date | None = None) -> bool:
-    """Is this a CPR column, by its name or because most of its values are CPR numbers?"""
-    if is_cpr_name(name):
-        return True
+    """Is this a CPR column?
+
+    Yes when at least half its values are valid CPR numbers, or when its name says
+    so and it holds at least one CPR number or pseudonym (a ``pnr`` column of the
+    SME's own study ids is not one).
+    """
     present = values.dropna()
-    return not present.empty and cpr_digits(present, today).notna().mean() >= CPR_SHARE
+    if present.empty:
+        return False
+    valid = cpr_digits(present, today).notna()
+    if valid.mean() >= CPR_SHARE:
+        return True
+    return is_cpr_name(name) and bool(valid.any() or is_pseudonym(present).any())
 
 
 def inferred_rule(name: str, values: pd.Series, today: date | None = None) -> ColumnRule:
@@ -166,10 +177,10 @@ def plan_table(
     key = contract.primary_key if contract and contract.primary_key in columns else None
     if primary_key is not None:
         declared = _key_column(primary_key, columns, "primary key", file_name)
-        if contract and contract.primary_key and declared != contract.primary_key:
+        if contract is not None and key is not None and declared != key:
             raise IngestError(
                 f"contract {contract.source!r} declares the primary key "
-                f"{contract.primary_key!r}; leave out the primary key or use that one"
+                f"{key!r}; leave out the primary key or use that one"
             )
         key = declared
 
@@ -181,6 +192,12 @@ def plan_table(
         )
         for fk in foreign_keys
     )
+    keys = {key, *(fk.column for fk in declared_fks)}
+    rules = [
+        replace(r, identifier=True) if r.name in keys and r.kind is not ColumnType.CPR else r
+        for r in rules
+    ]
+    rules = [replace(r, nullable=False) if r.name == key else r for r in rules]
     contract_fks = (
         tuple(fk for fk in contract.foreign_keys if fk.column in columns) if contract else ()
     )

@@ -34,6 +34,8 @@ CPR_SHAPE = re.compile(r"^(\d{6})-?(\d{4})$")  # DDMMYY-SSSS or DDMMYYSSSS
 PSEUDONYM_SHAPE = re.compile(rf"^[0-9a-f]{{{PSEUDONYM_LENGTH}}}$")
 # A CPR number written inside free text, e.g. "pt. 010203-1234"; the dash makes it unambiguous.
 CPR_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-(\d{4})(?!\d)")
+# Ten digits, dash or not, inside a file name such as "udtraek_0102031234.csv".
+CPR_IN_NAME = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
 
 def _birth_year(yy: np.ndarray, century_digit: np.ndarray) -> np.ndarray:
@@ -152,3 +154,19 @@ def pseudonym(cpr: str, key: str) -> str:
     if digits is None:
         raise ValueError("not a valid CPR number (expected DDMMYY-SSSS or DDMMYYSSSS)")
     return str(pseudonymise(pd.Series([digits], dtype=object), key).iloc[0])
+
+
+def safe_name(name: str) -> str:
+    """``name`` (a file name or path) with anything that may be a CPR number masked.
+
+    File names are shown in messages and kept in the ingest log; exports are
+    sometimes named after a person.
+    """
+    found = CPR_IN_NAME.findall(name)
+    if not found:
+        return name
+    valid = cpr_digits(pd.Series(found, dtype=object)).notna()
+    for text, is_cpr in zip(found, valid, strict=True):
+        if is_cpr:
+            name = name.replace(text, CPR_MASK)
+    return name

@@ -65,8 +65,33 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path: Path, cli) -> Non
 
 def test_every_command_has_help(tmp_path: Path, cli) -> None:
     for command in (
-        [], ["tenant"], ["tenant", "create"], ["tenant", "list"], ["lake", "simulate"],
+        [], ["tenant"], ["tenant", "create"], ["tenant", "list"], ["lake", "simulate"], ["lake", "ingest"],
         ["lake", "status"], ["twin", "build"], ["audit", "verify"], ["demo"], ["dashboard"],
     ):  # fmt: skip
         out = cli(*command, "--help", home=tmp_path / "home")
         assert "Usage:" in out.stdout and len(out.stdout) > 100
+
+
+def test_ingest_reports_quarantine_in_status_and_audit(tmp_path: Path, cli) -> None:
+    home = tmp_path / "home"
+    cli("tenant", "create", "acme", home=home)
+    # Made-up CPR numbers; one row has a municipality code that does not exist.
+    extract = tmp_path / "bef.csv"
+    extract.write_text(
+        "PNR;KOEN;FOED_DAG;KOM;REG;CIVST\n"
+        "010190-1234;1;1990-01-01;101;84;U\n"
+        "020290-2345;2;1990-02-02;999;84;G\n"
+        "030390-3456;2;1990-03-03;751;82;G\n"
+    )
+    report = json.loads(
+        cli("lake", "ingest", "acme", str(extract), "--table", "bef", "--contract", "bef",
+            "--json", home=home).stdout
+    )  # fmt: skip
+    assert (report["rows_in_file"], report["ingested"], report["quarantined"]) == (3, 2, 1)
+    assert report["pseudonymised_columns"] == ["pnr"]
+    status = json.loads(cli("lake", "status", "acme", "--json", home=home).stdout)
+    assert [(t["name"], t["rows"], t["quarantined"]) for t in status["tables"]] == [("bef", 2, 1)]
+    assert "chain intact" in cli("audit", "verify", "acme", home=home).stdout
+    bad = cli("lake", "ingest", "acme", str(extract), "--table", "bef", "--contract", "nope",
+              home=home, check=False)  # fmt: skip
+    assert bad.returncode != 0 and "known contracts: bef" in bad.stderr
