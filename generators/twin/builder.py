@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from generators.relations import Relation
-from generators.twin.constraints import TableRules, learn_rules
+from generators.twin.constraints import TableRules, is_numeric_text, learn_rules
 from generators.twin.rare import RareCategories, protect_rare
+from generators.twin.stratified import StratifiedSynthesizer, choose_stratum
 from generators.twin.synthesizers import SDVTableSynthesizer, TableSynthesizer, is_code_like
 from generators.twin.units import find_unit_table, unit_of_rows
 
@@ -117,7 +118,11 @@ class TablePlan:
 def _fit_task(item: tuple[str, str, pd.DataFrame, set[str]]) -> tuple[str, Any, float]:
     name, kind, frame, categorical = item
     start = time.perf_counter()
-    model = SDVTableSynthesizer(kind).fit(frame, categorical)
+    stratum = choose_stratum(frame, categorical)
+    model: TableSynthesizer = (
+        SDVTableSynthesizer(kind) if stratum is None else StratifiedSynthesizer(stratum, kind)
+    )
+    model.fit(frame, categorical)
     return name, model, time.perf_counter() - start
 
 
@@ -208,6 +213,7 @@ class TwinBuilder:
         self.relations_ = list(relations)
         self.order_ = topological_order(list(tables), self.relations_)
         plans = self._plan(tables, keys)
+        raw = tables  # child counts come from every real row: a count reveals no category
         tables = self._protect(tables, plans, keys)
         frames: dict[str, pd.DataFrame] = {}
         fit_items = []
@@ -215,7 +221,7 @@ class TwinBuilder:
             plan = plans[name]
             if plan.name in self._folded(plans):
                 continue
-            frames[name] = self._training_frame(plan, tables, plans, frames, keys)
+            frames[name] = self._training_frame(plan, tables, raw, plans, frames)
             fit_frame = frames[name]
             if len(fit_frame) > self.max_fit_rows:
                 fit_frame = fit_frame.sample(self.max_fit_rows, random_state=_seed(self.seed, name))
@@ -252,16 +258,7 @@ class TwinBuilder:
                 parent=parent,
                 other_refs=[r for r in refs if r is not parent],
                 modelled=modelled,
-                categorical={
-                    c
-                    for c in modelled
-                    if (
-                        not pd.api.types.is_numeric_dtype(frame[c])
-                        and not pd.api.types.is_datetime64_any_dtype(frame[c])
-                        and not pd.api.types.is_bool_dtype(frame[c])
-                    )
-                    or is_code_like(frame[c])
-                },
+                categorical={c for c in modelled if _is_categorical(frame[c])},
             )
         for name in self.order_:  # fold 1:0..1 leaf children into their parent
             plan = plans[name]
@@ -308,9 +305,9 @@ class TwinBuilder:
         self,
         plan: TablePlan,
         tables: dict[str, pd.DataFrame],
+        raw: dict[str, pd.DataFrame],
         plans: dict[str, TablePlan],
         frames: dict[str, pd.DataFrame],
-        keys: dict[str, str],
     ) -> pd.DataFrame:
         real = tables[plan.name]
         own = real[plan.modelled].reset_index(drop=True)
@@ -335,13 +332,14 @@ class TwinBuilder:
             rel = child_plan.parent
             if rel is None or rel.parent_table != plan.name or child in plan.flattened:
                 continue
-            counts = tables[child][rel.child_column].value_counts()
+            counts = raw[child][rel.child_column].value_counts()
             column = f"{COUNT}{child}"
             own[column] = real[rel.parent_column].map(counts).fillna(0).astype(int).to_numpy()
             plan.counts[column] = child
             plan.categorical.add(column)  # counts keep their exact distribution, in order
         context = self._context(plan, tables, plans, frames)
-        plan.rules = learn_rules(own, context)
+        # Rules are learned where folded children exist (not on the donor values).
+        plan.rules = learn_rules(_mask_absent(plan, own.copy()), context)
         plan.real_rows = len(real)
         for rel in plan.other_refs:
             plan.null_rate[rel.child_column] = float(real[rel.child_column].isna().mean())
@@ -392,7 +390,8 @@ class TwinBuilder:
         """A parent's training frame with its own columns in their original form."""
         ctx = frame[[c for c in frame.columns if c.startswith(CTX)]]
         own = frame[[c for c in frame.columns if not c.startswith(CTX)]]
-        return pd.concat([plan.rules.decode(own, ctx if len(ctx.columns) else None), ctx], axis=1)
+        decoded = plan.rules.decode(own, ctx if len(ctx.columns) else None)
+        return pd.concat([_mask_absent(plan, decoded), ctx], axis=1)
 
     # -- sample ------------------------------------------------------------------------------
 
@@ -448,7 +447,7 @@ class TwinBuilder:
         parts = self._map(_sample_task, items) if items else [model.sample(0, seed)]
         sampled = pd.concat(parts, ignore_index=True)
         sampled = sampled[[c for c in sampled.columns if not c.startswith(CTX)]]
-        decoded = plan.rules.decode(sampled, context)
+        decoded = _mask_absent(plan, plan.rules.decode(sampled, context))
         if context is not None:
             decoded = pd.concat([decoded, context], axis=1)
         if counts is not None:
@@ -503,6 +502,29 @@ class TwinBuilder:
         for col in plan.generated:
             result[col] = _fresh_keys(plan.dtypes[col], len(result), rng)
         return _restore(result[plan.columns], plan.dtypes)
+
+
+def _mask_absent(plan: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank a folded child's columns on rows without that child (a death date for the living),
+    so children see "no death" in their context and dates can be bounded by the death date."""
+    for child in plan.flattened:
+        absent = frame[FLAT + child].round() == 0
+        for col in [c for c in frame.columns if c.startswith(f"{FLAT}{child}__")]:
+            frame.loc[absent, col] = None
+    return frame
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    """Modelled as categories: text (not mostly numbers), and numeric codes or few levels."""
+    if is_numeric_text(series):
+        return False
+    if is_code_like(series):
+        return True
+    return not (
+        pd.api.types.is_numeric_dtype(series)
+        or pd.api.types.is_datetime64_any_dtype(series)
+        or pd.api.types.is_bool_dtype(series)
+    )
 
 
 def _restore(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:

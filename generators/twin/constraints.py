@@ -20,6 +20,38 @@ DAY_NS = 86_400 * 10**9
 # Reparametrised column names; they never clash with lake columns.
 DELTA = "__delta__"
 POSITION = "__position__"
+NUMBER = "__number__"  # the numeric part of a text column that mostly holds numbers
+TOKEN = "__token__"  # its non-numeric part (POSITIV, NEGATIV, ...)
+
+
+def is_numeric_text(series: pd.Series) -> bool:
+    """A text column whose values are mostly decimal numbers (laboratory results as delivered).
+
+    Modelled as a number plus a token column, so values follow a continuous distribution
+    (and their analysis) instead of being thousands of unrelated categories.
+    """
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        return False
+    values = series.dropna()
+    if values.nunique() <= 20:
+        return False
+    numbers = pd.to_numeric(values.astype(str).str.replace(",", ".", regex=False), errors="coerce")
+    if not len(values) or float(numbers.notna().mean()) < 0.8:
+        return False
+    # Codes written with digits (municipality "101", product numbers) are whole numbers;
+    # measurements have decimals somewhere.
+    measured = numbers.dropna()
+    return float((measured % 1 != 0).mean()) >= 0.05
+
+
+def _split_numeric_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = series.astype(object)
+    numbers = pd.to_numeric(
+        text.where(text.notna(), None).astype(str).str.replace(",", ".", regex=False),
+        errors="coerce",
+    )
+    tokens = text.where(numbers.isna() & text.notna(), None)
+    return numbers, tokens
 
 
 def is_datetime(series: pd.Series) -> bool:
@@ -59,6 +91,9 @@ class TableRules:
     derived: dict[str, tuple[str, dict]] = field(default_factory=dict)
     # numeric and datetime ranges (as float days for datetimes) seen in the real table
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # text columns of decimal numbers -> {number: how the real column writes it}
+    numeric_values: dict[str, dict[float, str]] = field(default_factory=dict)
+    complete: list[str] = field(default_factory=list)  # columns never missing in the real table
     # `after` columns stored as a duration from their anchor (short gaps, e.g. contact end);
     # the others as a position between the anchor and the real maximum (death after birth)
     durations: list[str] = field(default_factory=list)
@@ -71,6 +106,9 @@ class TableRules:
     def encode(self, frame: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
         """Rewrite ``frame`` so the synthesizer cannot break the rules."""
         out = frame.drop(columns=list(self.derived))
+        for col in self.numeric_values:
+            out[NUMBER + col], out[TOKEN + col] = _split_numeric_text(frame[col])
+            out = out.drop(columns=[col])
         for col, (lower, upper) in self.bounds.items():
             lo, hi = self._interval(col, lower, upper, context, len(frame))
             out[POSITION + col] = _position(_days(frame[col]), lo, hi)
@@ -90,6 +128,12 @@ class TableRules:
     def decode(self, sampled: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
         """Rebuild the original columns of ``sampled`` and enforce every rule."""
         out = sampled.copy()
+        for col in self.numeric_values:
+            numbers = pd.to_numeric(out.pop(NUMBER + col), errors="coerce")
+            tokens = out.pop(TOKEN + col)
+            if col in self.complete:  # the parts' gaps were drawn apart; the real column has none
+                numbers = numbers.where(numbers.notna() | tokens.notna(), numbers.median())
+            out[col] = tokens.where(tokens.notna(), self._nearest_real_text(col, numbers))
         for col, (lower, upper) in self.bounds.items():
             lo, hi = self._interval(col, lower, upper, context, len(out))
             position = out.pop(POSITION + col).to_numpy(dtype=float)
@@ -108,8 +152,8 @@ class TableRules:
             out[col] = _from_days(days, col in self.date_only and anchor in self.date_only)
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
-        for col, (low, high) in self.ranges.items():
-            if col in self.after or col in self.bounds or col not in out:
+        for col, (low, high) in self.ranges.items():  # a last guard; keeps `after` order too
+            if col not in out:
                 continue
             if is_datetime(out[col]):
                 out[col] = _from_days(np.clip(_days(out[col]), low, high), col in self.date_only)
@@ -119,6 +163,22 @@ class TableRules:
             values = pd.to_numeric(out[col], errors="coerce").round()
             out[col] = values.astype("Int64" if values.isna().any() else self.dtypes[col])
         return out
+
+    def _nearest_real_text(self, col: str, numbers: pd.Series) -> pd.Series:
+        """Each number written as the closest value the real column holds ("7.2", "78")."""
+        real = self.numeric_values[col]
+        values = np.sort(np.asarray(list(real), dtype=float))
+        x = numbers.to_numpy(dtype=float)
+        idx = np.clip(np.searchsorted(values, x), 1, len(values) - 1) if len(values) > 1 else 0
+        if len(values) > 1:
+            left, right = values[idx - 1], values[idx]
+            nearest = np.where(np.abs(x - left) <= np.abs(right - x), left, right)
+        else:
+            nearest = np.full(len(x), values[0] if len(values) else np.nan)
+        text = [
+            None if np.isnan(v) or np.isnan(n) else real[n] for v, n in zip(x, nearest, strict=True)
+        ]
+        return pd.Series(text, index=numbers.index, dtype=object)
 
     def _interval(
         self,
@@ -166,7 +226,10 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
         frame: the table's own modelled columns (no keys).
         context: the parent's columns for each row (same length), or None for a root table.
     """
-    rules = TableRules(dtypes={c: str(frame[c].dtype) for c in frame.columns})
+    rules = TableRules(
+        dtypes={c: str(frame[c].dtype) for c in frame.columns},
+        complete=[c for c in frame.columns if frame[c].notna().all()],
+    )
     dates = [c for c in frame.columns if is_datetime(frame[c])]
     for col in frame.columns:
         series = frame[col]
@@ -181,6 +244,14 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
                 rules.ranges[col] = (float(series.min()), float(series.max()))
             if pd.api.types.is_integer_dtype(series):
                 rules.integer.append(col)
+    for col in frame.columns:
+        if is_numeric_text(frame[col]):
+            numbers, _ = _split_numeric_text(frame[col])
+            written = pd.DataFrame({"n": numbers, "text": frame[col]}).dropna()
+            rules.numeric_values[col] = dict(
+                written.drop_duplicates("n").itertuples(index=False, name=None)
+            )
+            rules.ranges[NUMBER + col] = (float(numbers.min()), float(numbers.max()))
     rules.after = _learn_order(frame, dates)
     for col, anchor in rules.after.items():
         gap = np.nanmedian(_days(frame[col]) - _days(frame[anchor]))
@@ -233,7 +304,10 @@ def _learn_bounds(
         diff = days[both] - bound[both]
         if _always(diff >= 0) and np.median(diff) < low_gap and np.isfinite(bound).all():
             lower, low_gap = col, float(np.median(diff))
-        if _always(diff <= 0) and np.median(-diff) < high_gap:
+        # An upper bound that is a date (death) is compared by day: a contact on the day of
+        # death, later than midnight, is still "not after death".
+        same_day = np.floor(days[both]) - bound[both]
+        if _always(same_day <= 0) and np.median(-diff) < high_gap:
             upper, high_gap = col, float(np.median(-diff))
     return lower, upper
 
@@ -246,17 +320,21 @@ def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
     (each value on three rows on average), so a row identifier never counts as "finer".
     """
 
-    def complete(col: str) -> bool:
-        return not is_datetime(frame[col]) and bool(frame[col].notna().all())
+    def usable(col: str) -> bool:
+        return not is_datetime(frame[col]) and not is_numeric_text(frame[col])
 
+    # A coarse column may be missing for some fine values (no reference limits for a
+    # qualitative test): missing is then part of the mapping. The fine column is complete.
     coarse_columns = [
         c
         for c in frame.columns
-        if complete(c)
+        if usable(c)
         and 1 < frame[c].nunique() <= (20 if pd.api.types.is_float_dtype(frame[c]) else 100)
     ]
     fine_columns = [
-        c for c in frame.columns if complete(c) and frame[c].nunique() * 3 <= len(frame)
+        c
+        for c in frame.columns
+        if usable(c) and frame[c].notna().all() and frame[c].nunique() * 3 <= len(frame)
     ]
     derived: dict[str, tuple[str, dict]] = {}
     for coarse in coarse_columns:

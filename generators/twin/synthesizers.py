@@ -108,7 +108,7 @@ class SDVTableSynthesizer:
     _TABLE = "table"
 
     def __init__(
-        self, kind: str = "gaussian_copula", epochs: int = 100, one_hot_max: int = 12
+        self, kind: str = "gaussian_copula", epochs: int = 100, one_hot_max: int = 20
     ) -> None:
         self.kind = kind
         self.epochs = epochs
@@ -231,7 +231,11 @@ class SDVTableSynthesizer:
         processor = self.model_._data_processor
         copula = self.model_._model
         self._seed_transformers(seed)
-        given = processor.transform(self._to_numbers(context), is_condition=True)
+        with warnings.catch_warnings():
+            # A stratum model may not have seen every parent category (a municipality with
+            # no HbA1c results); RDT then places it at random on the category axis.
+            warnings.filterwarnings("ignore", message=".*new categories.*")
+            given = processor.transform(self._to_numbers(context), is_condition=True)
         given = given[[c for c in copula.columns if c in given.columns]]
         free = [c for c in copula.columns if c not in given.columns]
         corr = copula.correlation.to_numpy()
