@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from rdt.transformers import UniformEncoder
+from rdt.transformers.utils import fill_nan_with_none
 from scipy import stats
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
@@ -71,29 +73,24 @@ def column_sdtype(series: pd.Series, categorical: bool = False) -> dict[str, Any
     return {"sdtype": "categorical"}
 
 
-def _ordered_uniform_encoder() -> Any:
+class OrderedUniformEncoder(UniformEncoder):
     """RDT's UniformEncoder with categories laid out in numeric order (smallest first).
 
-    RDT 1.x lays categories out in order of first appearance, which scrambles counts and
+    RDT lays categories out in order of first appearance, which scrambles counts and
     levels; sorted, the copula sees 0 < 1 < 2 and can correlate them with other columns.
     """
-    from rdt.transformers import UniformEncoder
-    from rdt.transformers.utils import fill_nan_with_none
 
-    class OrderedUniformEncoder(UniformEncoder):
-        def _fit(self, data: pd.Series) -> None:
-            self.dtype = data.dtypes
-            data = fill_nan_with_none(data)
-            present = pd.unique(data[data.notna()])
-            labels = list(np.sort(present)) + ([None] if data.isna().any() else [])
-            counts = data[data.notna()].value_counts() / len(data)
-            missing = float(data.isna().mean())
-            freq = [missing if label is None else counts[label] for label in labels]
-            self.frequencies, self.intervals = self._compute_frequencies_intervals(
-                labels, np.asarray(freq, dtype=float)
-            )
-
-    return OrderedUniformEncoder()
+    def _fit(self, data: pd.Series) -> None:
+        self.dtype = data.dtypes
+        data = fill_nan_with_none(data)
+        present = pd.unique(data[data.notna()])
+        labels = list(np.sort(present)) + ([None] if data.isna().any() else [])
+        counts = data[data.notna()].value_counts() / len(data)
+        missing = float(data.isna().mean())
+        freq = [missing if label is None else counts[label] for label in labels]
+        self.frequencies, self.intervals = self._compute_frequencies_intervals(
+            labels, np.asarray(freq, dtype=float)
+        )
 
 
 class SDVTableSynthesizer:
@@ -186,7 +183,7 @@ class SDVTableSynthesizer:
             if meta["sdtype"] != "categorical":
                 continue
             if pd.api.types.is_numeric_dtype(frame[col]):
-                chosen[col] = _ordered_uniform_encoder()
+                chosen[col] = OrderedUniformEncoder()
             elif 2 < frame[col].nunique() <= self.one_hot_max:
                 chosen[col] = OneHotEncoder()
         if not chosen:

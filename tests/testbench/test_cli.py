@@ -65,8 +65,9 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path: Path, cli) -> Non
 
 def test_every_command_has_help(tmp_path: Path, cli) -> None:
     for command in (
-        [], ["tenant"], ["tenant", "create"], ["tenant", "list"], ["lake", "simulate"], ["lake", "ingest"],
-        ["lake", "status"], ["twin", "build"], ["audit", "verify"], ["demo"], ["dashboard"],
+        [], ["tenant"], ["tenant", "create"], ["tenant", "list"], ["lake", "simulate"],
+        ["lake", "ingest"], ["lake", "status"], ["twin", "build"], ["audit", "verify"], ["demo"],
+        ["dashboard"],
     ):  # fmt: skip
         out = cli(*command, "--help", home=tmp_path / "home")
         assert "Usage:" in out.stdout and len(out.stdout) > 100
