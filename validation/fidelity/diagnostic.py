@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from validation.fidelity.quality import property_scores
+
 
 @dataclass(frozen=True)
 class DiagnosticResult:
@@ -30,9 +32,5 @@ def diagnostic_report(
     properties = report.get_properties()
     return DiagnosticResult(
         overall=float(report.get_score()),
-        properties={
-            str(k): float(v)
-            for k, v in zip(properties["Property"], properties["Score"], strict=True)
-            if pd.notna(v)
-        },
+        properties=property_scores(properties),
     )

@@ -8,6 +8,16 @@ from typing import Any
 import pandas as pd
 
 
+def property_scores(properties: pd.DataFrame) -> dict[str, float]:
+    """An SDMetrics report's ``get_properties()`` as a dict; unscorable (NaN) ones left out,
+    e.g. pair trends of a one-column table."""
+    return {
+        str(name): float(score)
+        for name, score in zip(properties["Property"], properties["Score"], strict=True)
+        if pd.notna(score)
+    }
+
+
 @dataclass(frozen=True)
 class FidelityResult:
     """Scores between 0 (unlike) and 1 (identical distributions)."""
@@ -41,11 +51,6 @@ def quality_report(
     per_table = shapes.groupby("Table")["Score"].mean().to_dict() if len(shapes) else {}
     return FidelityResult(
         overall=float(report.get_score()),
-        # A property SDMetrics cannot score (pair trends of a one-column table) is NaN: left out.
-        properties={
-            str(k): float(v)
-            for k, v in zip(properties["Property"], properties["Score"], strict=True)
-            if pd.notna(v)
-        },
+        properties=property_scores(properties),
         per_table={str(k): float(v) for k, v in per_table.items()},
     )
