@@ -108,6 +108,7 @@ class TablePlan:
     modelled: list[str]  # own columns the synthesizer learns
     categorical: set[str]  # categorical columns among what the synthesizer sees
     context: dict[str, str] = field(default_factory=dict)  # context name -> parent column
+    conditioning: list[str] = field(default_factory=list)  # context names the model sees
     flattened: list[str] = field(default_factory=list)  # child tables folded in here
     counts: dict[str, str] = field(default_factory=dict)  # count column -> child table
     rules: TableRules = field(default_factory=TableRules)  # learned constraints
@@ -216,6 +217,7 @@ class TwinBuilder:
         raw = tables  # child counts come from every real row: a count reveals no category
         tables = self._protect(tables, plans, keys)
         frames: dict[str, pd.DataFrame] = {}
+        self._contexts: dict[str, pd.DataFrame | None] = {}  # full parent context, fit only
         fit_items = []
         for name in self.order_:
             plan = plans[name]
@@ -238,6 +240,7 @@ class TwinBuilder:
         for name in self._folded(plans):
             self.timings_[name] = TableTiming(name, 0.0)
         self.plans_ = plans
+        del self._contexts
         return self
 
     def _plan(self, tables: dict[str, pd.DataFrame], keys: dict[str, str]) -> dict[str, TablePlan]:
@@ -338,6 +341,7 @@ class TwinBuilder:
             plan.counts[column] = child
             plan.categorical.add(column)  # counts keep their exact distribution, in order
         context = self._context(plan, tables, plans, frames)
+        self._contexts[plan.name] = context
         # Rules are learned where folded children exist (not on the donor values).
         plan.rules = learn_rules(_mask_absent(plan, own.copy()), context)
         plan.real_rows = len(real)
@@ -346,7 +350,7 @@ class TwinBuilder:
         encoded = plan.rules.encode(own, context)
         if context is None:
             return encoded
-        return pd.concat([context.reset_index(drop=True), encoded], axis=1)
+        return pd.concat([context[plan.conditioning].reset_index(drop=True), encoded], axis=1)
 
     def _context(
         self,
@@ -357,18 +361,26 @@ class TwinBuilder:
     ) -> pd.DataFrame | None:
         """The parent's columns for each row (nearest ancestors first), as ``__ctx__`` columns."""
         rel = plan.parent
-        if rel is None or self.synthesizer != "gaussian_copula" or rel.parent_table not in frames:
+        if rel is None or rel.parent_table not in frames:
             return None
         parent_plan = plans[rel.parent_table]
         parent_frame = self._decoded_training(parent_plan, frames[rel.parent_table])
         candidates = [c for c in parent_frame.columns if not c.startswith((COUNT, CTX))] + [
             c for c in parent_frame.columns if c.startswith(CTX)
         ]
-        chosen: dict[str, str] = {}
+        chosen: dict[str, str] = {}  # context name -> parent column
+        conditioning: list[str] = []  # the part of the context the child's model sees
         for col in candidates:
             name = col if col.startswith(CTX) else CTX + col
-            if name not in chosen and len(chosen) < self.max_context:
-                chosen[name] = col
+            if name in chosen:
+                continue
+            informative = _informative_context(parent_frame[col])
+            if self.synthesizer == "gaussian_copula" and informative:
+                if len(conditioning) < self.max_context:
+                    chosen[name] = col
+                    conditioning.append(name)
+            elif pd.api.types.is_datetime64_any_dtype(parent_frame[col]):
+                chosen[name] = col  # dates still bound the child's dates (death), unmodelled
         position = pd.Series(
             np.arange(len(tables[rel.parent_table])),
             index=tables[rel.parent_table][rel.parent_column],
@@ -378,6 +390,7 @@ class TwinBuilder:
         context = parent_frame.iloc[rows][list(chosen.values())].reset_index(drop=True)
         context.columns = list(chosen)
         plan.context = chosen
+        plan.conditioning = conditioning
         for name, col in chosen.items():
             if col in parent_plan.categorical or (
                 col.startswith(CTX) and col in parent_plan.categorical
@@ -385,13 +398,13 @@ class TwinBuilder:
                 plan.categorical.add(name)
         return context
 
-    @staticmethod
-    def _decoded_training(plan: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
-        """A parent's training frame with its own columns in their original form."""
-        ctx = frame[[c for c in frame.columns if c.startswith(CTX)]]
+    def _decoded_training(self, plan: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
+        """A parent's training frame with its own columns in their original form, and its
+        whole context (what its model sees and the dates that only bound it)."""
+        ctx = self._contexts.get(plan.name)
         own = frame[[c for c in frame.columns if not c.startswith(CTX)]]
-        decoded = plan.rules.decode(own, ctx if len(ctx.columns) else None)
-        return pd.concat([_mask_absent(plan, decoded), ctx], axis=1)
+        decoded = _mask_absent(plan, plan.rules.decode(own, ctx))
+        return decoded if ctx is None else pd.concat([decoded, ctx], axis=1)
 
     # -- sample ------------------------------------------------------------------------------
 
@@ -426,24 +439,23 @@ class TwinBuilder:
         self, plan: TablePlan, drawn: dict[str, pd.DataFrame], scale: float, seed: int
     ) -> pd.DataFrame:
         model = self.models_[plan.name]
-        if not plan.context:
-            counts = None
-            if plan.parent is not None:
-                counts = self._counts(plan, drawn)
-            rows = int(counts.sum()) if counts is not None else round(plan.real_rows * scale)
-            sizes = [min(self.chunk_rows, rows - i) for i in range(0, rows, self.chunk_rows)]
-            items = [(model, n, None, _seed(seed, plan.name, i)) for i, n in enumerate(sizes)]
-            context = None
-        else:
-            counts = self._counts(plan, drawn)
-            parent = drawn[plan.parent.parent_table]  # type: ignore[union-attr]
+        counts = self._counts(plan, drawn) if plan.parent is not None else None
+        context = None
+        if plan.parent is not None and plan.context:
+            parent = drawn[plan.parent.parent_table]
             context = parent.loc[parent.index.repeat(counts), list(plan.context.values())]
             context.columns = list(plan.context)
             context = context.reset_index(drop=True)
+        if context is not None and plan.conditioning:
+            given = context[plan.conditioning]
             items = [
-                (model, 0, context.iloc[i : i + self.chunk_rows], _seed(seed, plan.name, i))
-                for i in range(0, len(context), self.chunk_rows)
+                (model, 0, given.iloc[i : i + self.chunk_rows], _seed(seed, plan.name, i))
+                for i in range(0, len(given), self.chunk_rows)
             ]
+        else:
+            rows = int(counts.sum()) if counts is not None else round(plan.real_rows * scale)
+            sizes = [min(self.chunk_rows, rows - i) for i in range(0, rows, self.chunk_rows)]
+            items = [(model, n, None, _seed(seed, plan.name, i)) for i, n in enumerate(sizes)]
         parts = self._map(_sample_task, items) if items else [model.sample(0, seed)]
         sampled = pd.concat(parts, ignore_index=True)
         sampled = sampled[[c for c in sampled.columns if not c.startswith(CTX)]]
@@ -502,6 +514,19 @@ class TwinBuilder:
         for col in plan.generated:
             result[col] = _fresh_keys(plan.dtypes[col], len(result), rng)
         return _restore(result[plan.columns], plan.dtypes)
+
+
+def _informative_context(series: pd.Series) -> bool:
+    """Whether a parent column is worth conditioning a child on.
+
+    Left out: mostly-missing columns (a folded child's columns where few parents have one)
+    and identifier-like integers (an episode number). A copula conditions on a *point* of
+    its latent axis; a column that is one value for most rows (the imputed gap) pins most
+    children to one narrow slice and distorts what they are drawn from.
+    """
+    mostly_missing = series.isna().mean() > 0.5
+    identifier = pd.api.types.is_integer_dtype(series) and series.nunique() > 0.5 * len(series)
+    return not (mostly_missing or identifier)
 
 
 def _mask_absent(plan: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
