@@ -19,12 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from _common import progress, timed  # benchmarks/ is first on sys.path when run
 
 from validation.privacy import dcr, dcr_baseline_protection
 
@@ -79,16 +79,6 @@ def health_table(rows: int, seed: int) -> pd.DataFrame:
     return table
 
 
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _time(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
-
-
 def run_sdmetrics(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int) -> dict[str, Any]:
     """SDMetrics' DCRBaselineProtection, seeded so its random baseline equals ours."""
     from sdmetrics.single_table import DCRBaselineProtection
@@ -121,14 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     synthetic = health_table(rows, args.seed + 1)
     # Warm-up on a tiny table: loads (or, on a fresh checkout, compiles) the numba kernel, a
     # one-off per process that is not part of a DCR computation.
-    _, warmup_s = _time(dcr_baseline_protection, real[:50], synthetic[:50], METADATA, seed=0)
-    _progress(f"warm-up (numba kernel load/compile): {warmup_s:.2f} s")
+    _, warmup_s = timed(dcr_baseline_protection, real[:50], synthetic[:50], METADATA, seed=0)
+    progress(f"warm-up (numba kernel load/compile): {warmup_s:.2f} s")
 
-    ours, ours_s = _time(dcr_baseline_protection, real, synthetic, METADATA, seed=args.seed)
-    _progress(f"ours, {rows:,} x {rows:,}: {ours_s:.2f} s, score {ours.score:.6f}")
-    _progress(f"sdmetrics, {rows:,} x {rows:,}: running (minutes at 10,000 rows) ...")
-    peer, peer_s = _time(run_sdmetrics, real, synthetic, args.seed)
-    _progress(f"sdmetrics: {peer_s:.2f} s, score {peer['score']:.6f}")
+    ours, ours_s = timed(dcr_baseline_protection, real, synthetic, METADATA, seed=args.seed)
+    progress(f"ours, {rows:,} x {rows:,}: {ours_s:.2f} s, score {ours.score:.6f}")
+    progress(f"sdmetrics, {rows:,} x {rows:,}: running (minutes at 10,000 rows) ...")
+    peer, peer_s = timed(run_sdmetrics, real, synthetic, args.seed)
+    progress(f"sdmetrics: {peer_s:.2f} s, score {peer['score']:.6f}")
     mine = ours.as_sdmetrics_breakdown()
     diffs = [
         abs(mine["score"] - peer["score"]),
@@ -151,14 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     if large_rows:
         real = health_table(large_rows, args.seed)
         synthetic = health_table(large_rows, args.seed + 1)
-        _progress(f"ours alone, DCR {large_rows:,} x {large_rows:,} ...")
-        distances, large_s = _time(dcr, real, synthetic, METADATA)
-        _progress(f"  {large_s:.1f} s, median DCR {np.median(distances):.6f}")
-        _progress(f"ours alone, DCRBaselineProtection {large_rows:,} x {large_rows:,} ...")
-        baseline, baseline_s = _time(
+        progress(f"ours alone, DCR {large_rows:,} x {large_rows:,} ...")
+        distances, large_s = timed(dcr, real, synthetic, METADATA)
+        progress(f"  {large_s:.1f} s, median DCR {np.median(distances):.6f}")
+        progress(f"ours alone, DCRBaselineProtection {large_rows:,} x {large_rows:,} ...")
+        baseline, baseline_s = timed(
             dcr_baseline_protection, real, synthetic, METADATA, seed=args.seed
         )
-        _progress(f"  {baseline_s:.1f} s, score {baseline.score:.6f}")
+        progress(f"  {baseline_s:.1f} s, score {baseline.score:.6f}")
         result.update(
             large_rows=large_rows,
             large_ours_s=round(large_s, 2),
