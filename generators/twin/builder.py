@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from generators.relations import Relation
 from generators.twin.constraints import TableRules, is_numeric_text, learn_rules
@@ -117,6 +118,11 @@ class TablePlan:
 
 
 def _fit_task(item: tuple[str, str, pd.DataFrame, set[str]]) -> tuple[str, Any, float]:
+    with threadpool_limits(limits=1):  # same arithmetic in this process and in any worker
+        return _fit(item)
+
+
+def _fit(item: tuple[str, str, pd.DataFrame, set[str]]) -> tuple[str, Any, float]:
     name, kind, frame, categorical = item
     start = time.perf_counter()
     stratum = choose_stratum(frame, categorical)
@@ -128,6 +134,13 @@ def _fit_task(item: tuple[str, str, pd.DataFrame, set[str]]) -> tuple[str, Any, 
 
 
 def _sample_task(item: tuple[Any, int, pd.DataFrame | None, int]) -> pd.DataFrame:
+    # One BLAS thread: a sum split over threads rounds differently, and a category chosen
+    # at a near-tie would then differ between a Ray worker (one thread) and this process.
+    with threadpool_limits(limits=1):
+        return _sample(item)
+
+
+def _sample(item: tuple[Any, int, pd.DataFrame | None, int]) -> pd.DataFrame:
     model, rows, context, seed = item
     if context is None:
         return model.sample(rows, seed)
