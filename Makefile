@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERSONS ?= 2000
 
-.PHONY: demo test lint typecheck pytest bench install clean help
+.PHONY: demo test lint typecheck pytest bench bench-quick install clean help
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,8 +38,11 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest  ## ruff, mypy and the fast tests
 
-bench: $(STAMP)  ## Time this project against its peers (prints ratios)
+bench: $(STAMP)  ## Time this project against its peers (prints ratios; tens of minutes)
 	$(BIN)/python benchmarks/run_all.py
+
+bench-quick: $(STAMP)  ## The same benchmarks on small cases (a smoke test, minutes)
+	$(BIN)/python benchmarks/run_all.py --quick
 
 clean:  ## Remove local state (lakes, twins, evidence) but keep .venv
 	rm -rf .testbench
