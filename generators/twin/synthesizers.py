@@ -9,6 +9,7 @@ without touching the twin builder.
 from __future__ import annotations
 
 import warnings
+import zlib
 from typing import Any, Protocol
 
 import numpy as np
@@ -196,10 +197,14 @@ class SDVTableSynthesizer:
     def _seed_transformers(self, seed: int) -> None:
         """Seed SDV's per-column transformers, which draw their own random numbers."""
         processor = self.model_._data_processor
-        for i, transformer in enumerate(processor._hyper_transformer.field_transformers.values()):
+        fields = processor._hyper_transformer.field_transformers
+        # Seeded by column name, not position: RDT's field order can follow Python's
+        # per-process string hashing, and a Ray worker is another process.
+        for column, transformer in sorted(fields.items(), key=lambda item: repr(item[0])):
             if transformer is not None and hasattr(transformer, "set_random_state"):
+                column_seed = (seed + zlib.crc32(repr(column).encode())) % 2**32
                 for method in ("transform", "reverse_transform"):
-                    transformer.set_random_state(np.random.RandomState(seed + i), method)
+                    transformer.set_random_state(np.random.RandomState(column_seed), method)
 
     def sample(self, num_rows: int, seed: int) -> pd.DataFrame:
         if not self.columns_ or num_rows == 0:

@@ -85,3 +85,39 @@ def test_fitted_builder_survives_pickle(fitted) -> None:
     a, b = fitted.sample(seed=3), restored.sample(seed=3)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_same_twin_in_processes_with_different_string_hashing() -> None:
+    # A Ray worker is another process, with its own PYTHONHASHSEED: nothing in a twin may
+    # depend on the order Python happens to iterate sets or hash-ordered structures in.
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, warnings, numpy as np, pandas as pd\n"
+        "warnings.simplefilter('ignore')\n"
+        "from generators.relations import Relation\n"
+        "from generators.twin import TwinBuilder\n"
+        "rng = np.random.default_rng(5); n = 200\n"
+        "p = pd.DataFrame({'pid': [f'p{i}' for i in range(n)], 'age': rng.integers(20, 90, n),"
+        " 'sex': rng.choice(['F', 'M', 'X'], n)})\n"
+        "k = rng.poisson(2, n)\n"
+        "v = pd.DataFrame({'pid': np.repeat(p['pid'].to_numpy(), k),"
+        " 'kind': rng.choice(['acute', 'planned', 'virtual'], int(k.sum())),"
+        " 'minutes': rng.gamma(2.0, 20.0, int(k.sum())).round()})\n"
+        "t = TwinBuilder(seed=9).fit({'p': p, 'v': v}, [Relation('v', 'pid', 'p', 'pid')],"
+        " {'p': 'pid'}).sample(seed=1)\n"
+        "print(hashlib.sha256((t['p'].to_csv() + t['v'].to_csv()).encode()).hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
