@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,11 +53,12 @@ def _settings() -> Settings:
 
 
 def _lake(name: str) -> Any:
-    from testbench.lake import Lake
+    """The tenant and its lake; every read of the lake goes to the tenant's audit log."""
+    from testbench.lake.lake import tenant_lake
     from testbench.tenants import TenantRegistry
 
     tenant = TenantRegistry(_settings()).get(name)
-    return tenant, Lake(tenant.lake_path, tenant.derived_key("lake-encryption"))
+    return tenant, tenant_lake(tenant)
 
 
 @app.callback()
@@ -108,16 +109,11 @@ def lake_simulate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same lake).")] = 0,
 ) -> None:
     """Fill a tenant's lake with simulated Danish registers (replaces those tables)."""
-    from generators.registers import REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS, simulate_registers
-    from testbench.audit import AuditLog
-    from testbench.lake.ingest import forget_ingests
+    from testbench.lake.simulated import fill_simulated
 
-    owner, lake = _lake(tenant)
-    tables = simulate_registers(persons=persons, seed=seed, progress=_say)
-    lake.write_tables(tables, REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS)
-    forget_ingests(lake, list(tables))
-    AuditLog(owner.audit_path).append("lake.simulate", persons=persons, seed=seed)
-    _say(f"lake of {tenant}: {len(tables)} tables, {sum(map(len, tables.values())):,} rows")
+    _, lake = _lake(tenant)
+    rows = fill_simulated(lake, persons, seed, _say)
+    _say(f"lake of {tenant}: {len(rows)} tables, {sum(rows.values()):,} rows")
 
 
 @lake_app.command("ingest")
@@ -138,13 +134,16 @@ def lake_ingest(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Ingest a real extract: checks, CPR pseudonyms, quarantine of failing rows."""
+    """Ingest a real extract: checks, CPR pseudonyms, quarantine of failing rows.
+
+    Ingesting the same file the same way again changes nothing.
+    """
     from testbench.audit import AuditLog
     from testbench.lake.ingest import ingest_file
 
     owner, lake = _lake(tenant)
     report = ingest_file(
-        lake,
+        lake.with_audit(AuditLog(owner.audit_path)),
         owner.derived_key("pseudonym"),
         file,
         table,
@@ -153,17 +152,11 @@ def lake_ingest(
         foreign_keys=foreign_key or (),
         progress=_say,
     )
-    AuditLog(owner.audit_path).append(
-        "lake.ingest",
-        table=table,
-        contract=contract,
-        rows_in_file=report.rows_in_file,
-        ingested=report.ingested,
-        quarantined=report.quarantined,
-    )
     if as_json:
         _emit(asdict(report))
         return
+    if report.unchanged:
+        typer.echo(f"{table}: unchanged, this file was ingested the same way already")
     typer.echo(
         f"{table}: {report.ingested:,} rows ingested, {report.quarantined:,} quarantined "
         f"(of {report.rows_in_file:,} in the file)"
@@ -178,30 +171,21 @@ def lake_ingest(
 def lake_status(
     tenant: Annotated[str, typer.Argument(help="Tenant name.")], as_json: JsonFlag = False
 ) -> None:
-    """Tables, rows, columns and key relations of a tenant's lake."""
-    from testbench.lake.ingest import quarantined_rows
+    """Tables, columns and types, rows, quarantine by reason, date ranges and key relations.
+
+    Counts from 1 to 4 show as "<5" (the threshold is TESTBENCH_MIN_CELL_COUNT).
+    """
+    from testbench.lake.catalogue import catalogue, catalogue_lines
 
     _, lake = _lake(tenant)
-    status = lake.status()
-    quarantined = quarantined_rows(lake) if status.tables else {}
-    status.tables[:] = [replace(t, quarantined=quarantined.get(t.name, 0)) for t in status.tables]
+    cat = catalogue(lake, _settings().min_cell_count)
     if as_json:
-        _emit(
-            {
-                "tenant": tenant,
-                "tables": [asdict(t) for t in status.tables],
-                "relations": [asdict(r) for r in status.relations],
-            }
-        )
+        _emit({"tenant": tenant, **cat})
         return
-    if not status.tables:
+    if not cat["tables"]:
         _say(f"the lake of {tenant} is empty; fill it with `testbench lake simulate {tenant}`")
-    for table in status.tables:
-        key = f", key {table.primary_key}" if table.primary_key else ""
-        held = f", {table.quarantined:,} quarantined" if table.quarantined else ""
-        typer.echo(f"{table.name}: {table.rows:,} rows, {table.columns} columns{key}{held}")
-    for rel in status.relations:
-        typer.echo(f"  {rel}")
+    for line in catalogue_lines(cat):
+        typer.echo(line)
 
 
 # -- twin --------------------------------------------------------------------------------------
@@ -256,7 +240,7 @@ def twin_build(
 
 @audit_app.command("verify")
 def audit_verify(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) -> None:
-    """Check that a tenant's audit log is unbroken (exit 1 and where, if not)."""
+    """Check that a tenant's audit log is unbroken (if not: non-zero exit, first bad line)."""
     from testbench.audit import AuditLog
     from testbench.tenants import TenantRegistry
 

@@ -17,15 +17,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from generators.registers import REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS, simulate_registers
 from testbench import __version__
 from testbench.audit import AuditLog
 from testbench.config import Settings
 from testbench.evidence import EvidenceWriter
 from testbench.jobs import Executor, RayExecutor
 from testbench.jobs.training import TrainResult, TrainTask, train_and_score
-from testbench.lake import Lake
 from testbench.lake.cohort import query_frames
+from testbench.lake.lake import tenant_lake
+from testbench.lake.simulated import fill_simulated
 from testbench.tenants import TenantRegistry
 from testbench.twins import TwinStore, build_twin, holdout_units
 
@@ -93,12 +93,10 @@ def run_demo(
     started = time.perf_counter()
     tenant = TenantRegistry(settings).create(DEMO_TENANT, exist_ok=True)
     audit = AuditLog(tenant.audit_path)
-    lake = Lake(tenant.lake_path, tenant.derived_key("lake-encryption"))
+    lake = tenant_lake(tenant, actor="demo")  # reads and writes go to the audit log
 
     say(f"[1/5] simulating {persons:,} persons")
-    tables = simulate_registers(persons=persons, seed=seed, progress=say)
-    lake.write_tables(tables, REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS)
-    audit.append("lake.simulate", persons=persons, seed=seed, tables=len(tables))
+    fill_simulated(lake, persons, seed, say)
 
     say("[2/5] building the synthetic twin")
     manifest = build_twin(

@@ -1,5 +1,5 @@
-"""The tenant lake: one encrypted DuckDB file per tenant, reached only through :class:`Lake`."""
+"""Tenant lakes: encrypted DuckDB files, their ingestion, catalogue and cohort SQL."""
 
-from testbench.lake.lake import Lake, LakeStatus, TableStatus
+from testbench.lake.lake import Lake, LakeStatus, TableStatus, tenant_lake
 
-__all__ = ["Lake", "LakeStatus", "TableStatus"]
+__all__ = ["Lake", "LakeStatus", "TableStatus", "tenant_lake"]

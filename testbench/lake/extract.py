@@ -19,15 +19,18 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from testbench.lake.coded import is_missing_text
 from testbench.lake.ingest_errors import UnreadableFile
 from testbench.lake.pseudonym import looks_like_cpr, safe_name
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 DELIMITERS = (";", ",", "\t", "|")
-# Values that mean "missing" in exports (SAS writes "." for a missing number, R "NA").
-MISSING_TEXT = frozenset({"", ".", "na", "nan", "null"})
 ENCODINGS = ("utf-8-sig", "latin-1")  # latin-1 decodes any byte: the last resort
 
 
@@ -71,12 +74,17 @@ def read_extract(path: Path) -> Extract:
 def _missing_to_none(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         values = frame[column]
-        marker = values.astype("string").str.strip().str.lower().isin(MISSING_TEXT)
-        frame[column] = values.astype(object).where(values.notna() & ~marker.fillna(True), None)
+        frame[column] = values.astype(object).where(~is_missing_text(values), None)
     return frame
 
 
-def _check_header(header: list[str], path: Path) -> list[str]:
+def check_header(header: list[str], path: Path) -> list[str]:
+    """The column names of a header row (blank ones named ``column_<i>``).
+
+    Raises:
+        UnreadableFile: a name looks like a CPR number (the row is data, not a header),
+            or a name appears twice.
+    """
     label = safe_name(path.name)
     names = [name.strip() or f"column_{i + 1}" for i, name in enumerate(header)]
     if looks_like_cpr(pd.Series(names, dtype=object)).any():  # never echo such a name
@@ -94,7 +102,7 @@ def _check_header(header: list[str], path: Path) -> list[str]:
     return names
 
 
-def _sniff_delimiter(first_line: str) -> str:
+def sniff_delimiter(first_line: str) -> str:
     """The candidate that splits the header into the most fields (``,`` when none splits it)."""
     best, best_count = ",", 1
     for candidate in DELIMITERS:
@@ -126,14 +134,14 @@ def _read_csv_as(path: Path, encoding: str) -> Extract:
             first_line = handle.readline()
         if not first_line:
             raise UnreadableFile(f"{label} is empty; it needs a header row naming the columns")
-        delimiter = _sniff_delimiter(first_line)
+        delimiter = sniff_delimiter(first_line)
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = next(reader)
             while _blank(header):  # blank lines before the header
                 header = next(reader)
-            names = _check_header(header, path)
+            names = check_header(header, path)
             width = len(names)
             rows: list[list[str]] = []
             counts: dict[int, int] = {}
@@ -159,7 +167,13 @@ def _read_csv_as(path: Path, encoding: str) -> Extract:
     )
 
 
-def _read_parquet(path: Path) -> Extract:
+def parquet_text_columns(path: Path) -> tuple[list[str], list[pa.ChunkedArray]]:
+    """A Parquet file's column names and its columns cast to text.
+
+    Raises:
+        UnreadableFile: not valid Parquet (truncated, another format), a nested
+            column, or a type that cannot be read as text.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -167,13 +181,13 @@ def _read_parquet(path: Path) -> Extract:
     label = safe_name(path.name)
     try:
         table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, pa.ArrowException):
         raise UnreadableFile(
-            f"cannot read {label} as Parquet ({type(exc).__name__}); "
+            f"cannot read {label} as Parquet (truncated or not Parquet); "
             "export it again, or as CSV with a header row"
         ) from None
-    names = _check_header([str(name) for name in table.column_names], path)
-    columns = {}
+    names = check_header([str(name) for name in table.column_names], path)
+    columns = []
     for name, column in zip(names, table.columns, strict=True):
         if pa.types.is_nested(column.type):
             raise UnreadableFile(
@@ -181,14 +195,19 @@ def _read_parquet(path: Path) -> Extract:
                 "flatten it to one value per cell and export again"
             )
         try:
-            text = pc.cast(column, pa.string())
+            columns.append(pc.cast(column, pa.string()))
         except pa.ArrowException:
             raise UnreadableFile(
                 f"column {name!r} of {label} has a type ({column.type}) that cannot be "
                 "read as text; export it as text, numbers or dates"
             ) from None
-        columns[name] = pd.Series(text.to_pylist(), dtype=object)
-    frame = pd.DataFrame(columns, columns=names, dtype=object)
+    return names, columns
+
+
+def _read_parquet(path: Path) -> Extract:
+    names, columns = parquet_text_columns(path)
+    texts = {n: pd.Series(c.to_pylist(), dtype=object) for n, c in zip(names, columns, strict=True)}
+    frame = pd.DataFrame(texts, columns=names, dtype=object)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     return Extract(
         frame=_missing_to_none(frame),

@@ -5,63 +5,61 @@
 
 The steps, each in its own module:
 
-1. read the file as text (:mod:`~testbench.lake.extract`);
-2. plan the checks: the source's contract, or inferred types and declared keys
+1. fingerprint the file and, when this very file was ingested the same way and
+   nothing it depends on changed since, stop: nothing changes
+   (:mod:`~testbench.lake.load`, :mod:`~testbench.lake.ingest_log`);
+2. read the rows as coded text (:mod:`~testbench.lake.load`); an unreadable file,
+   an empty one, one with a header and no rows, or one none of whose rows fits
+   the header is refused with one line saying why, before anything is written;
+3. plan the checks: the source's contract, or inferred types and declared keys
    (:mod:`~testbench.lake.plan`, :mod:`~testbench.lake.contracts`);
-3. check every row, replace CPR numbers by keyed pseudonyms
-   (:mod:`~testbench.lake.checks`, :mod:`~testbench.lake.pseudonym`);
-4. write the rows that passed as the table, declare its keys, and append the rows
-   that failed to the table's quarantine (here).
+4. check every row, replace CPR numbers by keyed pseudonyms
+   (:mod:`~testbench.lake.checks`, :mod:`~testbench.lake.verdicts`);
+5. in one transaction: write the rows that passed as the table, declare its keys,
+   append the rows that failed to the table's quarantine and record the ingestion
+   (here); then append an entry to the tenant's audit log, if the lake has one.
 
 Every row of the file is either ingested or quarantined, never dropped.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from generators.relations import Relation
-from testbench.lake.checks import REASON, SOURCE_ROW, check_rows
-from testbench.lake.contracts import ForeignKey, get_contract
-from testbench.lake.extract import read_extract
-from testbench.lake.ingest_errors import IngestError, UnknownParentTable
-from testbench.lake.lake import INTERNAL_PREFIX, Lake, quote_ident
-from testbench.lake.plan import parse_foreign_key, plan_table
+from testbench.lake.checks import REASON, SOURCE_ROW, check_coded
+from testbench.lake.contracts import Contract, ForeignKey, get_contract
+from testbench.lake.hashing import HASH_METHOD, quote_ident
+from testbench.lake.ingest_errors import IngestError, UnknownParentTable, UnreadableFile
+from testbench.lake.ingest_log import (
+    INGEST_ID,
+    INGEST_LOG,
+    INGESTED_AT,
+    QUARANTINE_PREFIX,
+    SOURCE_FILE,
+    IngestReport,
+    forget_ingests,
+    forget_same_file,
+    log_row,
+    quarantined_rows,
+    unchanged_report,
+)
+from testbench.lake.lake import INTERNAL_PREFIX, Lake
+from testbench.lake.load import Fingerprint, LoadedExtract, fingerprint, load_extract
+from testbench.lake.plan import parse_foreign_key, plan_columns
 from testbench.lake.pseudonym import safe_name
 
-QUARANTINE_PREFIX = "quarantine_"  # quarantine of table T: internal table _tb_quarantine_T
-INGEST_LOG = "ingests"  # internal table _tb_ingests: one row per ingestion
-INGEST_ID = "tb_ingest_id"  # quarantine column: which ingestion refused the row
-INGESTED_AT = "tb_ingested_at"  # quarantine column: when (UTC)
-SOURCE_FILE = "tb_source_file"  # quarantine column: the file's name (not its path)
-
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    """What one ingestion did. Holds counts and names only, never a value."""
-
-    table: str  # the lake table written
-    rows_in_file: int  # data rows in the file (blank lines not counted)
-    ingested: int  # rows now in the table
-    quarantined: int  # rows refused, appended to the table's quarantine
-    reasons: dict[str, int]  # reason -> rows failing it; a row may fail several checks
-    pseudonymised_columns: list[str]  # columns whose CPR numbers were replaced by pseudonyms
-    contract: str | None = None  # the contract checked, if any
-    primary_key: str | None = None  # the table's primary key, if any
-    relations: list[str] = field(default_factory=list)  # foreign keys checked and declared
-    # Contract foreign keys not checked because the parent is not in the lake yet: ingest
-    # the parent, then this table again.
-    unchecked_foreign_keys: list[str] = field(default_factory=list)
-    ingest_id: str = ""  # identifies this ingestion in the quarantine and the ingest log
 
 
 def ingest_file(
@@ -77,14 +75,18 @@ def ingest_file(
 ) -> IngestReport:
     """Check an extract row by row and write it to the lake as table ``table``.
 
-    Re-ingesting a table replaces it: its rows, primary key and the foreign keys it
-    declares. Its quarantine is appended to, not replaced, each row marked with the
-    ingestion's id, so refused rows of earlier files stay for inspection.
+    Ingesting into a table replaces it: its rows, primary key and the foreign keys it
+    declares. Its quarantine is appended to, each row marked with the ingestion's id,
+    so refused rows of earlier files stay for inspection; the rows an earlier
+    ingestion of the same file left there are replaced, never doubled. Ingesting the
+    same file again the same way changes nothing, unless the table or a parent table
+    it is checked against has changed since. (``today`` is not part of that: a date
+    refused as "in the future" stays refused until something else changes.)
 
     Args:
-        lake: the tenant's lake.
+        lake: the tenant's lake (with its audit log attached, the ingestion is logged).
         pseudonym_key: ``tenant.derived_key("pseudonym")``; keys the CPR pseudonyms.
-        path: a ``.csv`` (``;`` or ``,`` separated, header row) or ``.parquet`` file.
+        path: a ``.csv`` (``;``, ``,``, tab or ``|`` separated, header row) or ``.parquet`` file.
         table: the lake table to write (any name not starting with ``_tb_``).
         contract: the Danish source the file is an extract of (see
             :data:`~testbench.lake.contracts.CONTRACTS`), or None for any table.
@@ -96,11 +98,12 @@ def ingest_file(
 
     Returns:
         The report: rows in the file, ingested and quarantined (always adding up),
-        reasons, pseudonymised columns, keys.
+        reasons, pseudonymised columns, keys, hashes; ``unchanged`` when nothing was done.
 
     Raises:
         UnknownContract: ``contract`` is not a known source.
-        UnreadableFile: the file is missing, of another type, or not valid CSV/Parquet.
+        UnreadableFile: the file is missing, of another type, empty, has no rows, is
+            not valid CSV/Parquet, or none of its rows has the header's width.
         MissingColumn: a column the contract requires, or a declared key, is not in the file.
         UnknownParentTable: a declared foreign key's parent table or column is not in the lake,
             or a contract's parent table lacks the column.
@@ -112,55 +115,67 @@ def ingest_file(
     path = Path(path)
     file_name = safe_name(path.name)  # shown and logged; never a CPR number
     say(f"reading {file_name}")
-    extract = read_extract(path)
-    needs_parents = bool(foreign_keys) or bool(source and source.foreign_keys)
-    tables = lake.tables() if needs_parents else []
-    requested = [
-        parse_foreign_key(spec, list(extract.frame.columns), tables) for spec in foreign_keys
-    ]
-    plan, frame, declared = plan_table(
-        extract.frame,
-        source,
-        primary_key,
-        requested,
-        file_name,
-        today,
-        ragged_rows=list(extract.field_counts.index),
-    )
+    fp = fingerprint(path)
+    tables = lake.tables()
+    content_key = _content_key(lake, fp, table, source, primary_key, foreign_keys, tables)
+    earlier = unchanged_report(lake, table, content_key)
+    if earlier is not None:
+        say(f"{file_name} is in {table} already, checked the same way; nothing changed")
+        lake.log("lake.ingest.unchanged", **_audit_details(earlier, file_name, fp))
+        return earlier
 
+    extract = load_extract(path, fp)
+    _refuse_malformed(extract, file_name)
+    coded = extract.table
+    requested = [parse_foreign_key(spec, coded.names, tables) for spec in foreign_keys]
+    plan, renames, declared = plan_columns(
+        coded.names, coded.sample, source, primary_key, requested, file_name, today
+    )
+    coded = coded.renamed(renames)
     checked_fks, unchecked = _parents_present(plan.foreign_keys, set(declared), tables, table)
     parent_keys = _parent_keys(lake, checked_fks)
     plan = replace(plan, foreign_keys=tuple(checked_fks))
     say(f"checking {extract.rows:,} rows")
-    checked = check_rows(frame, plan, pseudonym_key, parent_keys, extract.field_counts, today)
+    checked = check_coded(coded, plan, pseudonym_key, parent_keys, today)
 
-    ingest_id = uuid.uuid4().hex[:12]
-    say(f"writing {len(checked.table):,} rows to {table}")
-    lake.write_table(table, checked.table, plan.primary_key)
+    failed = int(checked.failed.sum())
     relations = [
         Relation(table, fk.column, fk.parent_table, fk.parent_column) for fk in checked_fks
     ]
     report = IngestReport(
         table=table,
         rows_in_file=extract.rows,
-        ingested=len(checked.table),
-        quarantined=len(checked.quarantine),
-        reasons=checked.reasons,
+        ingested=extract.rows - failed,
+        quarantined=failed,
+        reasons=checked.reasons(),
         pseudonymised_columns=plan.cpr_columns,
         contract=contract,
         primary_key=plan.primary_key,
         relations=[str(r) for r in relations],
         unchecked_foreign_keys=[str(fk) for fk in unchecked],
-        ingest_id=ingest_id,
+        ingest_id=uuid.uuid4().hex[:12],
+        file_sha256=fp.sha256,
     )
     at = datetime.now(UTC).replace(tzinfo=None)
-    quarantine = checked.quarantine
-    quarantine.insert(0, SOURCE_FILE, file_name)
-    quarantine.insert(0, INGESTED_AT, pd.Timestamp(at))
-    quarantine.insert(0, INGEST_ID, ingest_id)
-    _record(lake, table, quarantine, _log_row(report, file_name, extract.file_format, at))
-    if relations:
-        lake.add_relations(relations)
+    quarantine = checked.quarantine_arrow()
+    rows = quarantine.num_rows
+    quarantine = quarantine.add_column(0, SOURCE_FILE, pa.repeat(file_name, rows))
+    stamp = np.full(rows, np.datetime64(at, "ns"))
+    quarantine = quarantine.add_column(0, INGESTED_AT, pa.array(stamp, pa.timestamp("ns")))
+    quarantine = quarantine.add_column(0, INGEST_ID, pa.repeat(report.ingest_id, rows))
+    say(f"writing {report.ingested:,} rows to {table}")
+    with lake.transaction() as tx:
+        tx.replace_table(table, checked.lake_arrow(), plan.primary_key)
+        tx.drop_relations(table)
+        tx.add_relations(relations)
+        forget_same_file(tx, table, fp.sha256)
+        if rows:
+            tx.append_internal(QUARANTINE_PREFIX + table, quarantine)
+        report = replace(report, table_hash=tx.table_hash(table))
+        tx.append_internal(
+            INGEST_LOG, log_row(report, file_name, extract.file_format, at, content_key)
+        )
+    lake.log("lake.ingest", **_audit_details(report, file_name, fp))
     if report.quarantined:
         say(f"{report.quarantined:,} rows quarantined; see the reasons")
     return report
@@ -172,6 +187,61 @@ def _check_table_name(table: str) -> None:
             f"invalid table name {table!r}: give a name that is not empty and does not start "
             f"with {INTERNAL_PREFIX!r} (kept for the lake's catalogue)"
         )
+
+
+def _refuse_malformed(extract: LoadedExtract, file_name: str) -> None:
+    """Refuse a file that has nothing to ingest, or whose every row misfits the header."""
+    rows, width = extract.rows, len(extract.table.columns)
+    if rows == 0:
+        raise UnreadableFile(
+            f"{file_name} has a header but no rows; check that the export finished"
+        )
+    if extract.table.ragged.all():
+        raise UnreadableFile(
+            f"none of the {rows:,} rows of {file_name} has the header's {width} fields; "
+            f"check the delimiter (read as {extract.delimiter!r}) and the quoting, and export again"
+        )
+
+
+def _content_key(
+    lake: Lake,
+    fp: Fingerprint,
+    table: str,
+    source: Contract | None,
+    primary_key: str | None,
+    foreign_keys: Sequence[str],
+    tables: Sequence[str],
+) -> str:
+    """What decides an ingestion's result: the file, the table, the checks, and the
+    contents of the parent tables its references may be checked against."""
+    parents = {fk.parent_table for fk in source.foreign_keys} if source else set()
+    parents |= {t for t in tables for spec in foreign_keys if f":{t}." in spec}
+    present = sorted(t for t in parents & set(tables) if t != table)
+    body = {
+        "file": fp.sha256,
+        "table": table,
+        "contract": source.source if source else None,
+        "primary_key": primary_key,
+        "foreign_keys": list(foreign_keys),
+        "parents": lake.table_hashes(present) if present else {},
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _audit_details(report: IngestReport, file_name: str, fp: Fingerprint) -> dict[str, object]:
+    return {
+        "table": report.table,
+        "contract": report.contract,
+        "file": file_name,
+        "file_sha256": fp.sha256,
+        "file_bytes": fp.size,
+        "rows_in_file": report.rows_in_file,
+        "ingested": report.ingested,
+        "quarantined": report.quarantined,
+        "ingest_id": report.ingest_id,
+        "table_hash": report.table_hash,
+        "hash_method": HASH_METHOD,
+    }
 
 
 def _parents_present(
@@ -230,79 +300,6 @@ def _parent_keys(lake: Lake, fks: Sequence[ForeignKey]) -> dict[str, pd.Series]:
                 f"FROM {quote_ident(fk.parent_table)}"
             ).df()[fk.parent_column]
     return out
-
-
-def _log_row(report: IngestReport, file_name: str, file_format: str, at: datetime) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "ingest_id": [report.ingest_id],
-            "table_name": [report.table],
-            "source_file": [file_name],
-            "file_format": [file_format],
-            "contract": pd.Series([report.contract], dtype="string"),
-            "rows_in_file": [report.rows_in_file],
-            "ingested": [report.ingested],
-            "quarantined": [report.quarantined],
-            "ingested_at": [pd.Timestamp(at)],
-        }
-    )
-
-
-def _append(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """Append ``frame`` to internal table ``name``, adding columns it does not have yet."""
-    target = quote_ident(INTERNAL_PREFIX + name)
-    con.register("_incoming", frame)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM _incoming LIMIT 0")
-    have = {
-        row[0]
-        for row in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_catalog = 'lake' AND table_name = ?",
-            [INTERNAL_PREFIX + name],
-        ).fetchall()
-    }
-    for column in frame.columns:
-        if column not in have:
-            con.execute(f"ALTER TABLE {target} ADD COLUMN {quote_ident(column)} VARCHAR")
-    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
-    con.unregister("_incoming")
-
-
-def _record(lake: Lake, table: str, quarantine: pd.DataFrame, log_row: pd.DataFrame) -> None:
-    """In one transaction: forget the table's old relations, append quarantine and log."""
-    with lake.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        relations = INTERNAL_PREFIX + "relations"
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_catalog = 'lake' AND table_name = ?",
-            [relations],
-        ).fetchone()
-        if exists and exists[0]:
-            con.execute(f"DELETE FROM {quote_ident(relations)} WHERE child_table = ?", [table])
-        if len(quarantine):
-            _append(con, QUARANTINE_PREFIX + table, quarantine)
-        _append(con, INGEST_LOG, log_row)
-        con.execute("COMMIT")
-
-
-def quarantined_rows(lake: Lake) -> dict[str, int]:
-    """Rows refused by the latest ingestion of each table (for ``lake status``)."""
-    log = lake.read_internal(INGEST_LOG)
-    if log is None or log.empty:
-        return {}
-    latest = log.sort_values("ingested_at", kind="stable").groupby("table_name").tail(1)
-    return {
-        str(t): int(q) for t, q in zip(latest["table_name"], latest["quarantined"], strict=True)
-    }
-
-
-def forget_ingests(lake: Lake, tables: Sequence[str]) -> None:
-    """Drop the ingest-log entries of tables that were replaced by other means (simulation),
-    so ``lake status`` does not report an old quarantine count for them."""
-    log = lake.read_internal(INGEST_LOG)
-    if log is not None and len(log):
-        lake.write_internal(INGEST_LOG, log[~log["table_name"].isin(list(tables))])
 
 
 __all__ = [

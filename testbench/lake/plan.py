@@ -17,13 +17,15 @@ can look like one by chance).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from testbench.lake.checks import REASON, SOURCE_ROW, TablePlan
+from testbench.lake.coded import CodedTable, ColumnSample
 from testbench.lake.contracts import ColumnRule, Contract, ForeignKey
 from testbench.lake.ingest_errors import IngestError, MissingColumn
 from testbench.lake.pseudonym import cpr_digits, is_pseudonym
@@ -39,25 +41,36 @@ def is_cpr_name(name: str) -> bool:
     return any(t in CPR_NAMES or "cpr" in t for t in tokens)
 
 
-def is_cpr_column(name: str, values: pd.Series, today: date | None = None) -> bool:
+def is_cpr_column(
+    name: str, values: pd.Series, today: date | None = None, counts: np.ndarray | None = None
+) -> bool:
     """Is this a CPR column?
 
     Yes when at least half its values are valid CPR numbers, or when its name says
     so and it holds at least one CPR number or pseudonym (a ``pnr`` column of the
     SME's own study ids is not one).
+
+    Args:
+        name: the column name.
+        values: its values (or its distinct values, with ``counts``).
+        today: the day that counts as today.
+        counts: rows holding each of ``values``, when they are distinct values.
     """
-    present = values.dropna()
-    if present.empty:
+    present = values.notna().to_numpy()
+    weights = np.ones(len(values)) if counts is None else np.asarray(counts, dtype=float)
+    if not present.any() or weights[present].sum() == 0:
         return False
-    valid = cpr_digits(present, today).notna()
-    if valid.mean() >= CPR_SHARE:
+    valid = cpr_digits(values[present], today).notna().to_numpy()
+    if weights[present][valid].sum() / weights[present].sum() >= CPR_SHARE:
         return True
-    return is_cpr_name(name) and bool(valid.any() or is_pseudonym(present).any())
+    return is_cpr_name(name) and bool(valid.any() or is_pseudonym(values[present]).any())
 
 
-def inferred_rule(name: str, values: pd.Series, today: date | None = None) -> ColumnRule:
+def inferred_rule(
+    name: str, values: pd.Series, today: date | None = None, counts: np.ndarray | None = None
+) -> ColumnRule:
     """A rule for a column no contract describes: CPR if it holds them, else its inferred type."""
-    if is_cpr_column(name, values, today):
+    if is_cpr_column(name, values, today, counts):
         return ColumnRule(name, ColumnType.CPR, required=False)
     return ColumnRule(name, infer_type(values), required=False)
 
@@ -138,7 +151,7 @@ def plan_table(
     today: date | None = None,
     ragged_rows: Sequence[int] = (),
 ) -> tuple[TablePlan, pd.DataFrame, tuple[ForeignKey, ...]]:
-    """Plan the checks for one extract.
+    """Plan the checks for one extract held as a frame of text.
 
     Args:
         frame: the file's rows as text.
@@ -159,20 +172,55 @@ def plan_table(
         MissingColumn: a required or declared key column is not in the file.
         IngestError: columns clash, or the primary key contradicts the contract.
     """
+    table = CodedTable.from_frame(frame.drop(index=list(ragged_rows), errors="ignore"))
+    plan, renames, declared = plan_columns(
+        [str(c) for c in frame.columns], table.sample, contract, primary_key, foreign_keys,
+        file_name, today,
+    )  # fmt: skip
+    return plan, frame.rename(columns=renames), declared
+
+
+def plan_columns(
+    columns: Sequence[str],
+    sample: Callable[[str], ColumnSample],
+    contract: Contract | None,
+    primary_key: str | None,
+    foreign_keys: Sequence[ForeignKey],
+    file_name: str,
+    today: date | None = None,
+) -> tuple[TablePlan, dict[str, str], tuple[ForeignKey, ...]]:
+    """Plan the checks for one extract from its column names and their distinct values.
+
+    Args:
+        columns: the file's column names, in order.
+        sample: a column's distinct values and row counts, by file column name (only
+            asked for the columns whose type is inferred).
+        contract, primary_key, foreign_keys, file_name, today: as for :func:`plan_table`.
+
+    Returns:
+        The plan, the renames (file name -> contract spelling), and the declared
+        foreign keys with their columns resolved to the lake names.
+
+    Raises:
+        MissingColumn: a required or declared key column is not in the file.
+        IngestError: columns clash, or the primary key contradicts the contract.
+    """
     for reserved in (SOURCE_ROW, REASON):
-        if reserved in frame.columns:
+        if reserved in columns:
             raise IngestError(
                 f"{file_name} has a column named {reserved!r}, which quarantine tables use; "
                 "rename it and ingest again"
             )
-    renames = _match_contract(list(frame.columns), contract, file_name) if contract else {}
-    frame = frame.rename(columns=renames)
-    columns = list(frame.columns)
-    sample = frame.drop(index=list(ragged_rows), errors="ignore")
+    renames = _match_contract(list(columns), contract, file_name) if contract else {}
+    original = {renames.get(c, c): c for c in columns}
+    columns = [renames.get(c, c) for c in columns]
     rules = []
     for name in columns:
         rule = contract.rule(name) if contract and name in renames.values() else None
-        rules.append(rule or inferred_rule(name, sample[name], today))
+        if rule is None:
+            held = sample(original[name])
+            rule = inferred_rule(name, held.values, today, held.counts)
+        rules.append(rule)
 
     key = contract.primary_key if contract and contract.primary_key in columns else None
     if primary_key is not None:
@@ -212,4 +260,4 @@ def plan_table(
         municipality_region=contract.municipality_region if contract else None,
         contract_columns=frozenset(renames.values()),
     )
-    return plan, frame, declared_fks
+    return plan, renames, declared_fks

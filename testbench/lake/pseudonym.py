@@ -48,28 +48,85 @@ def _birth_year(yy: np.ndarray, century_digit: np.ndarray) -> np.ndarray:
     return np.where(five_to_eight, np.where(yy <= 57, 2000, 1800) + yy, year)
 
 
+def _real_past_date(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray, today: date
+) -> np.ndarray:
+    """Is (year, month, day) a date that exists and is not after ``today``?"""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 1, 12) - 1]
+    days = days + ((month == 2) & leap)
+    exists = (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+    stamp = year * 10_000 + month * 100 + day
+    return exists & (stamp <= today.year * 10_000 + today.month * 100 + today.day)
+
+
+def _date_of_birth_ok(digits: np.ndarray, today: date) -> np.ndarray:
+    """For rows of ten digits (0-9) ``DDMMYYSSSS``: does the date of birth exist, in the past?"""
+    dd = digits[:, 0] * 10 + digits[:, 1]
+    mm = digits[:, 2] * 10 + digits[:, 3]
+    yy = digits[:, 4] * 10 + digits[:, 5]
+    return _real_past_date(_birth_year(yy, digits[:, 6]), mm, dd, today)
+
+
+def _ascii_digit_rows(text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of fixed-width strings as a matrix, and which rows are plain ASCII."""
+    points = np.ascontiguousarray(text.astype(f"U{width}")).view(np.uint32)
+    points = points.reshape(len(text), width).astype(np.int64)
+    return points, (points < 128).all(axis=1)
+
+
 def _valid_digits(digits: pd.Series, today: date) -> pd.Series:
-    """For 10-digit strings ``DDMMYYSSSS``: does the date of birth exist and lie in the past?"""
+    """For 10-digit strings ``DDMMYYSSSS``: does the date of birth exist and lie in the past?
+
+    ASCII digits are checked as integer arrays (fast); other Unicode digits, which
+    ``\\d`` also matches, by the slower calendar route.
+    """
+    ok = np.zeros(len(digits), bool)
     if digits.empty:
-        return pd.Series(False, index=digits.index)
+        return pd.Series(ok, index=digits.index)
+    points, plain = _ascii_digit_rows(digits.to_numpy(dtype=str), 10)
+    numbers = points[plain] - ord("0")
+    ok[plain] = ((numbers >= 0) & (numbers <= 9)).all(axis=1)
+    ok[np.flatnonzero(plain)[ok[plain]]] = _date_of_birth_ok(numbers[ok[plain]], today)
+    if not plain.all():
+        ok[~plain] = _valid_digits_by_calendar(digits[~plain], today).to_numpy()
+    return pd.Series(ok, index=digits.index)
+
+
+def _valid_digits_by_calendar(digits: pd.Series, today: date) -> pd.Series:
     dd = digits.str.slice(0, 2).astype(int).to_numpy()
     mm = digits.str.slice(2, 4).astype(int).to_numpy()
     yy = digits.str.slice(4, 6).astype(int).to_numpy()
     year = _birth_year(yy, digits.str.slice(6, 7).astype(int).to_numpy())
-    born = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": mm, "day": dd}), errors="coerce"
-    ).to_numpy()
-    ok = ~pd.isna(born) & (born <= np.datetime64(today, "ns"))
-    return pd.Series(ok, index=digits.index)
+    return pd.Series(_real_past_date(year, mm, dd, today), index=digits.index)
 
 
 def _digits_of(values: pd.Series, today: date) -> pd.Series:
-    text = values.astype("string").str.strip()
-    parts = text.str.extract(CPR_SHAPE)
-    digits = (parts[0] + parts[1]).dropna().astype(str)
+    """The normalised ``DDMMYYSSSS`` of each valid CPR number in ``values``, None elsewhere.
+
+    Plain ASCII values of 10 or 11 characters are checked as integer arrays; others
+    (Unicode digits) by the regular expression :data:`CPR_SHAPE`.
+    """
     out = pd.Series([None] * len(values), index=values.index, dtype=object)
-    valid = _valid_digits(digits, today)
-    out.loc[valid.index[valid.to_numpy()]] = digits[valid]
+    text = values.astype("string").str.strip()
+    length = text.str.len().fillna(0).to_numpy(dtype=np.int64)
+    shaped = np.flatnonzero((length == 10) | (length == 11))
+    if not len(shaped):
+        return out
+    points, plain = _ascii_digit_rows(text.iloc[shaped].to_numpy(dtype=str), 11)
+    dashed = length[shaped] == 11
+    ten = np.where(dashed[:, None], np.delete(points, 6, axis=1), points[:, :10])
+    numbers = ten - ord("0")
+    ok = plain & ((numbers >= 0) & (numbers <= 9)).all(axis=1) & (~dashed | (points[:, 6] == 45))
+    ok[ok] = _date_of_birth_ok(numbers[ok], today)
+    found = np.ascontiguousarray(ten[ok].astype(np.uint32)).view("U10").ravel()
+    out.iloc[shaped[ok]] = found
+    if not plain.all():
+        other = text.iloc[shaped[~plain]]
+        parts = other.str.extract(CPR_SHAPE)
+        digits = (parts[0] + parts[1]).dropna().astype(str)
+        valid = _valid_digits(digits, today)
+        out.loc[valid.index[valid.to_numpy()]] = digits[valid]
     return out
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
+from testbench.audit import AuditLog
+
 
 def test_demo_logs_a_run_with_auroc_for_real_and_twin(demo_home: tuple[Path, dict], cli) -> None:
     home, result = demo_home
@@ -91,8 +93,48 @@ def test_ingest_reports_quarantine_in_status_and_audit(tmp_path: Path, cli) -> N
     assert (report["rows_in_file"], report["ingested"], report["quarantined"]) == (3, 2, 1)
     assert report["pseudonymised_columns"] == ["pnr"]
     status = json.loads(cli("lake", "status", "acme", "--json", home=home).stdout)
-    assert [(t["name"], t["rows"], t["quarantined"]) for t in status["tables"]] == [("bef", 2, 1)]
+    # Counts under 5 are not shown (disclosure rule), not even to the operator.
+    assert [(t["name"], t["rows"], t["quarantined"]) for t in status["tables"]] == [
+        ("bef", "<5", "<5")
+    ]
     assert "chain intact" in cli("audit", "verify", "acme", home=home).stdout
     bad = cli("lake", "ingest", "acme", str(extract), "--table", "bef", "--contract", "nope",
               home=home, check=False)  # fmt: skip
     assert bad.returncode != 0 and "known contracts: bef" in bad.stderr
+
+
+def test_audit_verify_exits_non_zero_naming_the_tampered_line(tmp_path: Path, cli) -> None:
+    home = tmp_path / "home"
+    cli("tenant", "create", "acme", home=home)
+    log = AuditLog(home / "tenants" / "acme" / "audit.jsonl")
+    for i in range(3):
+        log.append("lake.query", actor="job", result_rows=i)
+    lines = log.path.read_text().splitlines()
+    assert "4 entries, chain intact" in cli("audit", "verify", "acme", home=home).stdout
+    for tampered, line in [
+        ([lines[0], lines[1], lines[3], lines[2]], 3),  # reordered
+        (lines[:2] + lines[3:], 3),  # removed
+        (lines[:3], 4),  # the last one removed
+        ([lines[0], lines[1].replace('"result_rows": 0', '"result_rows": 9'), *lines[2:]], 2),
+    ]:
+        log.path.write_text("\n".join(tampered) + "\n")
+        bad = cli("audit", "verify", "acme", home=home, check=False)
+        assert bad.returncode != 0
+        assert f"broken at line {line}:" in bad.stderr
+        assert bad.stderr.strip().count("\n") == 0 and "Traceback" not in bad.stderr
+
+
+def test_reingesting_through_the_cli_changes_nothing(tmp_path: Path, cli) -> None:
+    home = tmp_path / "home"
+    cli("tenant", "create", "acme", home=home)
+    extract = tmp_path / "own.csv"
+    extract.write_text("id;score\n1;0.5\n2;0.7\n2;0.9\n")
+    args = ("lake", "ingest", "acme", str(extract), "--table", "own", "--primary-key", "id")
+    first = json.loads(cli(*args, "--json", home=home).stdout)
+    again = cli(*args, home=home)
+    assert "unchanged" in again.stdout and "1 quarantined" in again.stdout
+    actions = [e["action"] for e in AuditLog(home / "tenants" / "acme" / "audit.jsonl").entries()]
+    assert actions == ["tenant.create", "lake.ingest", "lake.ingest.unchanged"]
+    status = cli("lake", "status", "acme", home=home).stdout
+    assert "own: <5 rows, 2 columns, key id, <5 quarantined" in status
+    assert first["file_sha256"] and first["table_hash"]

@@ -272,19 +272,39 @@ def test_any_table_with_declared_keys_and_inferred_types(
         ingest_file(lake, PSEUDONYM_KEY, visits, "visits", foreign_keys=["person id:nowhere.id"])
 
 
-def test_reingest_replaces_the_table_and_appends_to_its_quarantine(tmp_path: Path) -> None:
+def test_reingest_changes_nothing_and_a_new_file_replaces_the_table(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "t.csv", ["id", "x"], [["1", "a"], ["1", "b"], ["2", "c"]])
     lake = Lake(tmp_path / "lake.duckdb", LAKE_KEY)
     first = ingest_file(lake, PSEUDONYM_KEY, path, "t", primary_key="id")
+    snapshot = (
+        lake.table_hashes(),
+        lake.read_internal("ingests"),
+        lake.read_internal("quarantine_t"),
+    )
     second = ingest_file(lake, PSEUDONYM_KEY, path, "t", primary_key="id")
 
+    assert second.unchanged and not first.unchanged
+    assert second.ingest_id == first.ingest_id and second.table_hash == first.table_hash
+    assert lake.table_hashes() == snapshot[0]
+    for before, after in zip(
+        snapshot[1:], (lake.read_internal(n) for n in ("ingests", "quarantine_t")), strict=True
+    ):
+        pd.testing.assert_frame_equal(before, after)
     assert lake.read_table("t")["x"].tolist() == ["a", "c"]  # the first of a duplicate is kept
-    quarantine = lake.read_internal("quarantine_t")
-    assert quarantine is not None
-    assert quarantine["tb_source_row"].tolist() == [2, 2]
-    assert set(quarantine["tb_ingest_id"]) == {first.ingest_id, second.ingest_id}
     assert quarantined_rows(lake) == {"t": 1}
     assert lake.tables() == ["t"]  # quarantine and log stay out of the tenant's tables
+
+    other = write_csv(tmp_path / "t2.csv", ["id", "x"], [["3", "d"], ["3", "e"]])
+    third = ingest_file(lake, PSEUDONYM_KEY, other, "t", primary_key="id")
+    assert lake.read_table("t")["x"].tolist() == ["d"]
+    fourth = ingest_file(lake, PSEUDONYM_KEY, path, "t", primary_key="id")  # the first file again
+    assert not fourth.unchanged  # the table had changed since
+    quarantine = lake.read_internal("quarantine_t")
+    assert quarantine is not None
+    # Each file's refused rows once: the first file's earlier ones were replaced, not doubled.
+    assert sorted(
+        zip(quarantine["tb_ingest_id"], quarantine["tb_source_row"], strict=True)
+    ) == sorted([(third.ingest_id, 2), (fourth.ingest_id, 2)])
 
 
 def test_errors_say_what_to_do(tmp_path: Path, fake_cprs: Callable[..., list[str]]) -> None:

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from testbench.lake.checks import REASON, SOURCE_ROW, CheckedRows, check_rows
+from testbench.lake.checks import REASON, SOURCE_ROW, CheckedRows, _Problems, check_rows
 from testbench.lake.contracts import CONTRACTS, ForeignKey, get_contract
 from testbench.lake.extract import read_extract
 from testbench.lake.ingest_errors import IngestError, MissingColumn
@@ -402,3 +403,15 @@ def test_every_row_is_ingested_or_quarantined_and_no_cpr_survives(
     for column in set(checked.quarantine.columns) & {"pnr", "patient_cpr"} if source else ():
         shown = checked.quarantine[column].dropna()
         assert shown.str.fullmatch(f"[0-9a-f]{{16}}|{CPR_MASK.replace('*', '[*]')}").all()
+
+
+@pytest.mark.parametrize("reasons", [3, 70])  # few reasons, and more than fit in one integer
+def test_each_quarantined_row_lists_its_reasons_in_check_order(reasons: int) -> None:
+    rng = np.random.default_rng(reasons)
+    problems = _Problems(500)
+    for i in range(reasons):
+        problems.add(f"c{i}: problem", rng.random(500) < 0.1)
+    positions = np.flatnonzero(problems.failed())
+    index, texts = problems.reason_patterns(positions)
+    expected = ["; ".join(r for r, m in problems.masks.items() if m[p]) for p in positions]
+    assert [texts[i] for i in index] == expected

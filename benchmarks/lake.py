@@ -1,0 +1,204 @@
+"""Benchmark: lake ingestion with a contract against a plain pandas read_csv + to_parquet.
+
+A seeded laboratory extract (contract ``lab``: CPR numbers, sampling dates, NPU codes,
+values, units, reference limits) is written as a ``;``-separated CSV with made-up CPR
+numbers, one row in a thousand broken (a bad date or NPU code). Ours ingests it into an
+encrypted tenant lake: reading, every contract check, CPR pseudonymisation, the foreign
+key to ``bef`` (ingested first, not timed), quarantine, the ordered write and the audit
+hashes. The peer, in the same run on the same file, only reads it with
+``pandas.read_csv`` and writes it with ``DataFrame.to_parquet``: no checks, no
+pseudonyms, no encryption. Then ours re-ingests the same file (a no-op), and the register
+simulator runs for 100,000 persons.
+
+Progress goes to stderr; the last stdout line is one JSON object:
+{"benchmark": "lake", "rows": 5000000, "ours_s": ..., "ours_rows_per_s": ..., "peer": ...,
+ "peer_s": ..., "ratio": ..., "target_rows_per_s": 1000000, "stages_s": {...},
+ "agreement": {...}, "reingest_s": ..., "simulate_persons": 100000, "simulate_s": ...}
+
+Usage: python benchmarks/lake.py [--rows 5000000] [--persons 100000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from _common import progress, timed  # benchmarks/ is first on sys.path when run
+
+from generators.registers import simulate_registers
+from testbench.lake import Lake
+from testbench.lake.ingest import ingest_file
+
+TODAY = date(2025, 6, 1)
+TARGET = 1_000_000  # rows per second, from the issue
+# NPU code, unit, lower and upper reference limit, typical value and spread.
+ANALYSES = [
+    ("NPU27300", "mmol/mol", "20", "48", 42.0, 12.0),  # HbA1c
+    ("NPU01807", "mmol/L", "3,0", "6,0", 5.8, 1.5),  # plasma glucose
+    ("NPU18016", "umol/L", "45", "105", 85.0, 25.0),  # creatinine
+    ("DNK35302", "mL/min", "60", "", 75.0, 20.0),  # eGFR
+    ("NPU03429", "mmol/L", "3,5", "4,6", 4.1, 0.4),  # potassium
+]
+
+
+def fake_cprs(count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct made-up CPR numbers (born 1925-1999, serials starting 0-3)."""
+    born = np.datetime64("1925-01-01") + rng.integers(0, 27_000, count * 2).astype("timedelta64[D]")
+    text = pd.to_datetime(born).strftime("%d%m%y").to_numpy(dtype=object)
+    serial = rng.integers(0, 4000, count * 2)
+    cprs = pd.unique(pd.Series(text) + "-" + pd.Series(serial).map("{:04d}".format))
+    return np.asarray(cprs[:count], dtype=object)
+
+
+def _coded(indices: np.ndarray, values: list[str] | np.ndarray) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices, pa.int32()), pa.array(values, pa.string())
+    )
+
+
+def write_extracts(folder: Path, rows: int, seed: int) -> tuple[Path, Path, int]:
+    """A bef extract of the persons and a lab extract of ``rows`` rows; returns the paths and
+    how many lab rows were broken on purpose."""
+    rng = np.random.default_rng(seed)
+    persons = fake_cprs(max(rows // 20, 10), rng)
+    born = pd.to_datetime(pd.Series(persons).str.slice(0, 6), format="%d%m%y")
+    born = born.where(born.dt.year < 2000, born - pd.DateOffset(years=100))
+    bef = pa.table(
+        {
+            "pnr": persons,
+            "koen": rng.choice(["1", "2"], len(persons)),
+            "foed_dag": born.dt.strftime("%Y-%m-%d"),
+            "kom": ["751"] * len(persons),  # Aarhus, in
+            "reg": ["82"] * len(persons),  # Region Midtjylland
+        }
+    )
+    options = pacsv.WriteOptions(delimiter=";", quoting_style="none")
+    pacsv.write_csv(bef, folder / "bef.csv", options)
+
+    analysis = rng.integers(0, len(ANALYSES), rows)
+    mean = np.array([a[4] for a in ANALYSES])[analysis]
+    spread = np.array([a[5] for a in ANALYSES])[analysis]
+    value = np.round(np.clip(rng.normal(mean, spread), 0.1, None), 1)
+    value_codes, value_texts = pd.factorize(pd.Series(value).map("{:.1f}".format))
+    days = pd.date_range("2015-01-01", "2024-12-31").strftime("%Y-%m-%d").tolist()
+    codes = [*(a[0] for a in ANALYSES), "NPU1234"]  # the last one: not an NPU code
+    dates = [*days, "31-02-2020"]  # the last one: no such day
+    broken = rng.random(rows) < 0.001
+    bad_code = broken & (rng.random(rows) < 0.5)
+    code_index = np.where(bad_code, len(ANALYSES), analysis)
+    date_index = np.where(broken & ~bad_code, len(days), rng.integers(0, len(days), rows))
+    lab = pa.table(
+        {
+            "patient_cpr": _coded(rng.integers(0, len(persons), rows), persons),
+            "samplingdate": _coded(date_index, dates),
+            "analysiscode": _coded(code_index, codes),
+            "value": _coded(value_codes, value_texts.to_numpy(dtype=object)),
+            "unit": _coded(analysis, [a[1] for a in ANALYSES]),
+            "referenceinterval_lowerlimit": _coded(analysis, [a[2] for a in ANALYSES]),
+            "referenceinterval_upperlimit": _coded(analysis, [a[3] for a in ANALYSES]),
+        }
+    )
+    pacsv.write_csv(lab, folder / "lab.csv", options)
+    return folder / "bef.csv", folder / "lab.csv", int(broken.sum())
+
+
+def run_ours(lake: Lake, path: Path) -> tuple[Any, dict[str, float]]:
+    """Ingest ``path`` as ``lab``; the report and the seconds each stage took."""
+    marks: list[tuple[float, str]] = []
+
+    def note(message: str) -> None:
+        marks.append((time.perf_counter(), message.split(" ")[0]))
+        progress(f"  ours: {message}")
+
+    start = time.perf_counter()
+    report = ingest_file(lake, "p" * 64, path, "lab", contract="lab", progress=note, today=TODAY)
+    end = time.perf_counter()
+    stamps = [start] + [t for t, _ in marks[1:]] + [end]
+    names = ["read", "check", "write"]
+    stages = {n: round(b - a, 3) for n, a, b in zip(names, stamps, stamps[1:], strict=False)}
+    return report, stages
+
+
+def run_peer(path: Path, out: Path) -> int:
+    frame = pd.read_csv(path, sep=";")
+    frame.to_parquet(out)
+    return len(frame)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=5_000_000, help="rows in the lab extract")
+    parser.add_argument("--persons", type=int, default=100_000, help="persons to simulate")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--quick", action="store_true", help="CI smoke: 100,000 rows, 5,000 persons"
+    )
+    args = parser.parse_args(argv)
+    rows, persons = (100_000, 5_000) if args.quick else (args.rows, args.persons)
+
+    with tempfile.TemporaryDirectory(prefix="bench-lake-") as folder:
+        root = Path(folder)
+        progress(f"writing a {rows:,}-row lab extract with made-up CPR numbers ...")
+        (bef, lab, broken), write_s = timed(write_extracts, root, rows, args.seed)
+        progress(f"  {write_s:.1f} s, {lab.stat().st_size / 1e6:,.0f} MB, {broken:,} rows broken")
+        lake = Lake(root / "tenant" / "lake.duckdb", "k" * 64)
+        ingest_file(lake, "p" * 64, bef, "bef", contract="bef", today=TODAY)
+
+        progress("ours: ingest with the lab contract ...")
+        (report, stages), ours_s = timed(run_ours, lake, lab)
+        progress(
+            f"  {ours_s:.2f} s, {rows / ours_s:,.0f} rows/s, {report.quarantined:,} quarantined"
+        )
+        progress("peer: pandas.read_csv + DataFrame.to_parquet ...")
+        peer_rows, peer_s = timed(run_peer, lab, root / "lab.parquet")
+        progress(f"  {peer_s:.2f} s, {rows / peer_s:,.0f} rows/s")
+        again, reingest_s = timed(
+            ingest_file, lake, "p" * 64, lab, "lab", contract="lab", today=TODAY
+        )
+        progress(f"ours again, same file: {reingest_s:.2f} s, unchanged: {again.unchanged}")
+
+    progress(f"simulating {persons:,} persons ...")
+    tables, simulate_s = timed(simulate_registers, persons=persons, seed=args.seed)
+    progress(
+        f"  {simulate_s:.1f} s, {sum(map(len, tables.values())):,} rows in {len(tables)} tables"
+    )
+    result: dict[str, Any] = {
+        "benchmark": "lake",
+        "rows": rows,
+        "contract": "lab",
+        "ours_s": round(ours_s, 3),
+        "ours_rows_per_s": round(rows / ours_s),
+        "peer": "pandas.read_csv+to_parquet",
+        "peer_s": round(peer_s, 3),
+        "peer_rows_per_s": round(rows / peer_s),
+        "ratio": round(peer_s / ours_s, 2),
+        "target_rows_per_s": TARGET,
+        "target_met": rows / ours_s >= TARGET,
+        "stages_s": stages,
+        "agreement": {
+            "rows_accounted": report.ingested + report.quarantined == rows == peer_rows,
+            "broken_rows_quarantined": report.quarantined == broken,
+        },
+        "reingest_s": round(reingest_s, 3),
+        "reingest_unchanged": again.unchanged,
+        "simulate_persons": persons,
+        "simulate_s": round(simulate_s, 2),
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Checking one column's distinct values against its rule: types, codes, CPR numbers.
+
+Every check here looks at one value at a time, so :func:`check_column` runs on a
+column's distinct values only (see :mod:`testbench.lake.coded`) and the row-level
+checks in :mod:`testbench.lake.checks` spread its verdict over the rows.
+
+Reasons name a column and a problem, never a value, e.g.
+``"diag_kode: not an ICD-10 code with the D prefix (like DI50)"``, so they can be
+counted, shown and logged safely.
+
+Where CPR numbers can turn up, and what happens to them:
+
+- In a CPR column: replaced by the keyed pseudonym (a value that already is a
+  pseudonym, as the simulator writes them, is kept). Not a valid CPR number: the
+  row is quarantined and the value masked.
+- In any other column (bar opaque identifiers such as ``dw_ek_kontakt``): the row
+  is quarantined (``"looks like a CPR number"``) and the value masked, so a CPR
+  number typed into the wrong column does not slip through.
+- In any column of a quarantined row: masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from testbench.lake.contracts import CodeFormat, ColumnRule
+from testbench.lake.pseudonym import (
+    CPR_MASK,
+    cpr_digits,
+    is_pseudonym,
+    looks_like_cpr,
+    pseudonymise,
+)
+from testbench.lake.values import ColumnType, by_unique, parse
+
+EARLIEST = pd.Timestamp("1900-01-01")  # contract dates before this are implausible
+
+TYPE_PROBLEM = {
+    ColumnType.INT: "not a whole number",
+    ColumnType.FLOAT: "not a number",
+    ColumnType.DATE: "not a date (like 2020-12-31 or 31-12-2020)",
+    ColumnType.TIMESTAMP: "not a date and time (like 2020-12-31 08:30)",
+    ColumnType.BOOL: "not true or false",
+}
+TEXT_KINDS = (ColumnType.TEXT, ColumnType.CODE, ColumnType.CPR)  # stored as VARCHAR
+
+
+@dataclass(frozen=True)
+class ColumnVerdict:
+    """What the checks found for each distinct value of one column."""
+
+    lake: pd.Series  # the value stored in the lake (typed; CPR numbers as pseudonyms)
+    shown: pd.Series  # what a quarantined row may show ("string"; CPR numbers masked)
+    problems: dict[str, np.ndarray]  # reason -> bool per value, in the order the checks ran
+
+
+def code_problem(code: CodeFormat) -> str:
+    """The reason given for a value that is not a code of ``code``."""
+    return f"not a valid {code.name} (like {code.example})"
+
+
+def fits_code(text: pd.Series, code: CodeFormat) -> pd.Series:
+    """Which present values are codes of ``code`` (missing values count as fitting)."""
+
+    def fits(uniques: pd.Series) -> pd.Series:
+        if code.allowed is not None:
+            return uniques.isin(list(code.allowed))
+        return uniques.astype(str).str.fullmatch(code.pattern or ".*").astype(bool)
+
+    return by_unique(text, fits, True).astype(bool)
+
+
+def as_string(values: pd.Series) -> pd.Series:
+    """Text for the lake: pandas' string dtype, so an all-empty column is still VARCHAR."""
+    return values.astype(object).where(values.notna(), None).astype("string")
+
+
+class _Found:
+    """Problems collected per value, in the order the checks ran."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, np.ndarray] = {}
+
+    def add(self, reason: str, mask: pd.Series | np.ndarray) -> None:
+        hit = np.asarray(mask, dtype=bool)
+        if hit.any():
+            self.problems[reason] = hit
+
+
+def check_column(
+    rule: ColumnRule, values: pd.Series, key: str, plausible: bool, today: date
+) -> ColumnVerdict:
+    """Check the distinct present values of one column.
+
+    Args:
+        rule: the column's rule (type, code system, identifier or not).
+        values: distinct present values, as text.
+        key: the tenant's pseudonym key (for CPR columns).
+        plausible: also refuse dates in the future or before 1900 (contract columns).
+        today: the day that counts as today.
+
+    Returns:
+        Lake value, shown value and problems per value. "Missing" is not among the
+        problems: a missing value has no distinct value; the row check finds it.
+    """
+    name = rule.name
+    values = values.reset_index(drop=True)
+    found = _Found()
+    cprish = looks_like_cpr(values, today) if rule.kind is not ColumnType.CPR else None
+    shown = values.astype(object)
+    if cprish is not None:  # a CPR number anywhere in a refused row is masked
+        shown = shown.where(~cprish, CPR_MASK)
+
+    if rule.kind is ColumnType.CPR:
+        digits = cpr_digits(values, today)
+        already = is_pseudonym(values)
+        found.add(
+            f"{name}: not a valid CPR number (DDMMYY-SSSS with a real date of birth)",
+            digits.isna() & ~already,
+        )
+        lake = pseudonymise(digits, key).where(~already, values)
+        shown = lake.where(lake.notna(), CPR_MASK)
+        return ColumnVerdict(as_string(lake), as_string(shown), found.problems)
+
+    if not rule.identifier and cprish is not None:
+        found.add(
+            f"{name}: looks like a CPR number (declare the column as CPR, or remove it)", cprish
+        )
+    if rule.kind in (ColumnType.TEXT, ColumnType.CODE):
+        lake = values
+        if rule.kind is ColumnType.CODE:
+            lake = values.astype(str).str.strip()
+        if rule.code is not None:
+            found.add(f"{name}: {code_problem(rule.code)}", ~fits_code(lake, rule.code))
+        return ColumnVerdict(as_string(lake), as_string(shown), found.problems)
+
+    parsed = parse(values, rule.kind)
+    found.add(f"{name}: {TYPE_PROBLEM[rule.kind]}", parsed.bad)
+    lake = parsed.values
+    if rule.code is not None:
+        text = lake.astype("string")
+        found.add(f"{name}: {code_problem(rule.code)}", ~fits_code(text, rule.code))
+    if plausible and rule.kind in (ColumnType.DATE, ColumnType.TIMESTAMP):
+        tomorrow = pd.Timestamp(today) + pd.Timedelta(days=1)
+        found.add(f"{name}: in the future", (lake >= tomorrow).fillna(False))
+        found.add(f"{name}: before 1900", (lake < EARLIEST).fillna(False))
+    return ColumnVerdict(lake, as_string(shown), found.problems)

@@ -1,0 +1,159 @@
+"""Writing to a lake inside one transaction: all of it lands, or none of it.
+
+:meth:`Lake.transaction <testbench.lake.lake.Lake.transaction>` hands out a
+:class:`LakeWriter` on one connection with a transaction open; leaving the block
+commits, an exception rolls everything back. An ingestion writes its table, keys,
+relations, quarantine and ingest-log row this way, so a failure half-way leaves
+the lake as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from generators.relations import Relation
+from testbench.lake.hashing import quote_ident, table_hash
+
+INTERNAL_PREFIX = "_tb_"  # catalogue and quarantine tables; never part of a twin or cohort
+PRIMARY_KEYS = INTERNAL_PREFIX + "primary_keys"  # table -> its primary key column
+RELATIONS = INTERNAL_PREFIX + "relations"  # declared foreign keys
+
+Data: TypeAlias = pd.DataFrame | pa.Table  # rows to write: a frame or an Arrow table
+
+
+def _plain_index(data: Data) -> Data:
+    """``data`` with a 0..n-1 index (DuckDB cannot scan a frame with some others, e.g. reversed)."""
+    if isinstance(data, pd.DataFrame):
+        index = data.index
+        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+            return data.reset_index(drop=True)
+    return data
+
+
+class LakeWriter:
+    """Writes to the lake on a connection whose transaction the caller owns.
+
+    Args:
+        con: a connection with the lake attached as ``lake`` and a transaction open.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement in the transaction (for catalogue upkeep)."""
+        return self.con.execute(sql, params or [])
+
+    def has_table(self, name: str) -> bool:
+        """Is there a table ``name`` (tenant or catalogue) in the lake?"""
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = 'lake' AND table_name = ?",
+            [name],
+        ).fetchone()
+        return bool(row and row[0])
+
+    def columns(self, name: str) -> list[str]:
+        """Column names of table ``name``, in order."""
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_catalog = 'lake' AND table_name = ? ORDER BY ordinal_position",
+            [name],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def _create_from(self, name: str, data: Data, replace: bool = True) -> None:
+        # One thread keeps the rows in order at half the cost of DuckDB's ordered parallel
+        # insert (5M rows: 3.6 s against 7.6 s on 2 cores); reading and checking stay parallel.
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()
+        self.con.execute("SET threads = 1")
+        self.con.register("_incoming", _plain_index(data))
+        try:
+            verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE IF NOT EXISTS"
+            limit = "" if replace else " LIMIT 0"
+            self.con.execute(f"{verb} lake.{quote_ident(name)} AS SELECT * FROM _incoming{limit}")
+        finally:
+            self.con.unregister("_incoming")
+            self.con.execute(f"SET threads = {int(threads[0]) if threads else 1}")
+
+    def replace_table(self, name: str, data: Data, primary_key: str | None = None) -> None:
+        """Create or replace tenant table ``name`` with ``data`` and record its primary key."""
+        self._create_from(name, data)
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS lake.{PRIMARY_KEYS} "
+            "(table_name VARCHAR PRIMARY KEY, column_name VARCHAR)"
+        )
+        self.con.execute(f"DELETE FROM lake.{PRIMARY_KEYS} WHERE table_name = ?", [name])
+        if primary_key is not None:
+            self.con.execute(f"INSERT INTO lake.{PRIMARY_KEYS} VALUES (?, ?)", [name, primary_key])
+
+    def _relations_table(self) -> None:
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS lake.{RELATIONS} (child_table VARCHAR, "
+            "child_column VARCHAR, parent_table VARCHAR, parent_column VARCHAR, "
+            "PRIMARY KEY (child_table, child_column))"
+        )
+
+    def add_relations(self, relations: list[Relation]) -> None:
+        """Declare foreign keys (a relation declared twice is stored once)."""
+        if not relations:
+            return
+        self._relations_table()
+        for rel in relations:
+            self.con.execute(
+                f"INSERT OR REPLACE INTO lake.{RELATIONS} VALUES (?, ?, ?, ?)",
+                [rel.child_table, rel.child_column, rel.parent_table, rel.parent_column],
+            )
+
+    def drop_relations(self, child_table: str) -> None:
+        """Forget the foreign keys that table ``child_table`` declares."""
+        if self.has_table(RELATIONS):
+            self.con.execute(f"DELETE FROM lake.{RELATIONS} WHERE child_table = ?", [child_table])
+
+    def replace_internal(self, name: str, frame: Data) -> None:
+        """Replace catalogue table ``_tb_<name>``."""
+        self._create_from(INTERNAL_PREFIX + name, frame)
+
+    def append_internal(self, name: str, frame: Data) -> None:
+        """Append rows to catalogue table ``_tb_<name>`` (created on first use).
+
+        Columns the table does not have yet are added (as text), so the catalogue of an
+        older lake grows new columns instead of failing.
+        """
+        if (
+            isinstance(frame, pd.DataFrame)
+            and frame.empty
+            and self.has_table(INTERNAL_PREFIX + name)
+        ):
+            return
+        target = INTERNAL_PREFIX + name
+        self._create_from(target, frame, replace=False)
+        have = set(self.columns(target))
+        names = frame.columns if isinstance(frame, pd.DataFrame) else frame.column_names
+        for column in names:
+            if column not in have:
+                self.con.execute(
+                    f"ALTER TABLE lake.{quote_ident(target)} "
+                    f"ADD COLUMN {quote_ident(column)} VARCHAR"
+                )
+        self.con.register("_incoming", _plain_index(frame))
+        try:
+            self.con.execute(
+                f"INSERT INTO lake.{quote_ident(target)} BY NAME SELECT * FROM _incoming"
+            )
+        finally:
+            self.con.unregister("_incoming")
+
+    def read_internal(self, name: str) -> pd.DataFrame | None:
+        """Catalogue table ``_tb_<name>``, or None when it does not exist."""
+        if not self.has_table(INTERNAL_PREFIX + name):
+            return None
+        return self.con.execute(f"SELECT * FROM lake.{quote_ident(INTERNAL_PREFIX + name)}").df()
+
+    def table_hash(self, name: str) -> str:
+        """Content hash of table ``name`` as this transaction sees it."""
+        return table_hash(self.con, name)
