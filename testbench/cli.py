@@ -230,7 +230,7 @@ def twin_build(
         executor.shutdown()
     AuditLog(owner.audit_path).append("twin.build", twin_id=manifest.twin_id, rows=manifest.rows)
     if as_json:
-        _emit(asdict(manifest))
+        _emit({**asdict(manifest), "tables": list(manifest.rows)})
     else:
         typer.echo(f"twin {manifest.twin_id}: quality {manifest.quality:.3f}")
 
