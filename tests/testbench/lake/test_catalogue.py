@@ -5,26 +5,18 @@ CPR numbers here are made up by the `fake_cprs` fixture.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from extract_files import write_csv
 from generators.relations import Relation
 from testbench.lake import Lake
 from testbench.lake.catalogue import catalogue, catalogue_lines, lake_status, shown_count
 from testbench.lake.ingest import ingest_file
 
 PSEUDONYM_KEY = "p" * 64
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def test_counts_below_the_threshold_are_hidden() -> None:

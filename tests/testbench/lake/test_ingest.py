@@ -6,7 +6,6 @@ numbers compare positions, never print the numbers.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from extract_files import write_csv
 from generators.relations import Relation
 from testbench.lake import Lake
 from testbench.lake.contracts import CONTRACTS
@@ -30,14 +30,6 @@ from testbench.lake.pseudonym import CPR_MASK, pseudonym
 LAKE_KEY = "k" * 64
 PSEUDONYM_KEY = "p" * 64
 NOT_A_CPR = "310299-1234"  # 31 February: CPR-shaped but no one's number
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str = ";") -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=sep)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def bef_file(path: Path, cprs: list[str]) -> Path:

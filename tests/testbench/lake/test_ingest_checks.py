@@ -6,7 +6,6 @@ the test; none is pasted in.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import random
@@ -21,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from extract_files import write_csv
 from testbench.lake.checks import REASON, SOURCE_ROW, CheckedRows, _Problems, check_rows
 from testbench.lake.contracts import CONTRACTS, ForeignKey, get_contract
 from testbench.lake.extract import read_extract
@@ -82,14 +82,6 @@ def base_row(source: str, cpr: str) -> dict[str, str]:
             "slutdato": "",
         },
     }[source]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str = ";") -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=sep)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def check_file(path: Path, source: str | None, today: date) -> tuple[int, CheckedRows]:

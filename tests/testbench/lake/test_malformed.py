@@ -5,7 +5,6 @@ CPR numbers here are made up by the `fake_cprs` fixture; assertions compare posi
 
 from __future__ import annotations
 
-import csv
 import gzip
 from collections.abc import Callable
 from datetime import date
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from extract_files import write_csv
 from testbench.audit import AuditLog
 from testbench.lake import Lake
 from testbench.lake.ingest import ingest_file
@@ -22,14 +22,6 @@ from testbench.lake.writer import LakeWriter
 
 LAKE_KEY = "k" * 64
 PSEUDONYM_KEY = "p" * 64
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str = ";") -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=sep)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def everything(lake: Lake) -> dict[str, Any]:
