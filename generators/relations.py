@@ -24,10 +24,3 @@ class Relation:
     def __str__(self) -> str:
         return f"{self.child_table}.{self.child_column} -> {self.parent_table}.{self.parent_column}"
 
-
-@dataclass(frozen=True)
-class TableSchema:
-    """What the test-bench knows about one table's keys."""
-
-    name: str  # table name as stored in the lake
-    primary_key: str | None = None  # unique, non-null key column, if any
