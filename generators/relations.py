@@ -23,4 +23,3 @@ class Relation:
 
     def __str__(self) -> str:
         return f"{self.child_table}.{self.child_column} -> {self.parent_table}.{self.parent_column}"
-

@@ -174,7 +174,7 @@ def build_twin(
     )
     key = unit_key(relations, unit, keys)
     held = pd.DataFrame({"twin_id": twin_id, "unit_key": holdout[unit][key].astype(str).to_numpy()})
-    lake.write_internal("holdout", pd.concat([lake.read_internal("holdout"), held]))
+    lake.append_internal("holdout", held)
     TwinStore(settings, tenant).save(manifest, twin, builder)
     return manifest
 

@@ -36,7 +36,12 @@ from generators.relations import Relation
 from generators.twin.constraints import TableRules, is_numeric_text, learn_rules
 from generators.twin.rare import RareCategories, protect_rare
 from generators.twin.stratified import StratifiedSynthesizer, choose_stratum
-from generators.twin.synthesizers import SDVTableSynthesizer, TableSynthesizer, is_code_like
+from generators.twin.synthesizers import (
+    CTX,
+    SDVTableSynthesizer,
+    TableSynthesizer,
+    is_code_like,
+)
 from generators.twin.units import find_unit_table, unit_of_rows
 
 Progress = Callable[[str], None]
@@ -45,7 +50,6 @@ R = TypeVar("R")
 
 COUNT = "__children__"  # count of child rows per parent row, one column per child table
 FLAT = "__flat__"  # columns of a child folded into its parent
-CTX = "__ctx__"  # parent (context) columns a child is modelled with
 
 
 class Mapper(Protocol):

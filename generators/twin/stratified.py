@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from generators.twin.synthesizers import SDVTableSynthesizer
+from generators.twin.synthesizers import CTX, SDVTableSynthesizer
 
-CTX = "__ctx__"
 POOLED = "__pooled__"
 
 

@@ -20,6 +20,7 @@ from scipy import stats
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
 _DAY_NS = 86_400 * 10**9
+CTX = "__ctx__"  # prefix of parent (context) columns a child table is modelled with
 
 
 class TableSynthesizer(Protocol):
