@@ -7,18 +7,19 @@ and a non-zero exit, with a traceback only under ``--debug``.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from testbench.config import Settings, load_settings
+from testbench import cli_jobs, cli_twin
+from testbench.cli_common import JsonFlag, emit, err, lake_of, say
+from testbench.cli_common import settings as load_cli_settings
+from testbench.config import Settings
 from testbench.errors import TestbenchError
 
 app = typer.Typer(
@@ -35,30 +36,6 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(lake_app, name="lake")
 app.add_typer(twin_app, name="twin")
 app.add_typer(audit_app, name="audit")
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-
-
-def _say(message: str) -> None:
-    err.print(message)
-
-
-def _emit(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
-
-
-def _settings() -> Settings:
-    return load_settings()
-
-
-def _lake(name: str) -> Any:
-    """The tenant and its lake; every read of the lake goes to the tenant's audit log."""
-    from testbench.lake.lake import tenant_lake
-    from testbench.tenants import TenantRegistry
-
-    tenant = TenantRegistry(_settings()).get(name)
-    return tenant, tenant_lake(tenant)
 
 
 @app.callback()
@@ -79,9 +56,9 @@ def tenant_create(
     from testbench.audit import AuditLog
     from testbench.tenants import TenantRegistry
 
-    tenant = TenantRegistry(_settings()).create(name)
+    tenant = TenantRegistry(load_cli_settings()).create(name)
     AuditLog(tenant.audit_path).append("tenant.create")
-    _say(f"created tenant {tenant.name} at {tenant.root}")
+    say(f"created tenant {tenant.name} at {tenant.root}")
 
 
 @tenant_app.command("list")
@@ -89,14 +66,14 @@ def tenant_list(as_json: JsonFlag = False) -> None:
     """List tenants."""
     from testbench.tenants import TenantRegistry
 
-    tenants = TenantRegistry(_settings()).list()
+    tenants = TenantRegistry(load_cli_settings()).list()
     if as_json:
-        _emit({"tenants": [{"name": t.name, "lake": str(t.lake_path)} for t in tenants]})
+        emit({"tenants": [{"name": t.name, "lake": str(t.lake_path)} for t in tenants]})
         return
     for tenant in tenants:
         typer.echo(tenant.name)
     if not tenants:
-        _say("no tenants yet; create one with `testbench tenant create <name>`")
+        say("no tenants yet; create one with `testbench tenant create <name>`")
 
 
 # -- lake --------------------------------------------------------------------------------------
@@ -111,9 +88,9 @@ def lake_simulate(
     """Fill a tenant's lake with simulated Danish registers (replaces those tables)."""
     from testbench.lake.simulated import fill_simulated
 
-    _, lake = _lake(tenant)
-    rows = fill_simulated(lake, persons, seed, _say)
-    _say(f"lake of {tenant}: {len(rows)} tables, {sum(rows.values()):,} rows")
+    _, lake = lake_of(tenant)
+    rows = fill_simulated(lake, persons, seed, say)
+    say(f"lake of {tenant}: {len(rows)} tables, {sum(rows.values()):,} rows")
 
 
 @lake_app.command("ingest")
@@ -141,7 +118,7 @@ def lake_ingest(
     from testbench.audit import AuditLog
     from testbench.lake.ingest import ingest_file
 
-    owner, lake = _lake(tenant)
+    owner, lake = lake_of(tenant)
     report = ingest_file(
         lake.with_audit(AuditLog(owner.audit_path)),
         owner.derived_key("pseudonym"),
@@ -150,10 +127,10 @@ def lake_ingest(
         contract=contract,
         primary_key=primary_key,
         foreign_keys=foreign_key or (),
-        progress=_say,
+        progress=say,
     )
     if as_json:
-        _emit(asdict(report))
+        emit(asdict(report))
         return
     if report.unchanged:
         typer.echo(f"{table}: unchanged, this file was ingested the same way already")
@@ -177,13 +154,13 @@ def lake_status(
     """
     from testbench.lake.catalogue import catalogue, catalogue_lines
 
-    _, lake = _lake(tenant)
-    cat = catalogue(lake, _settings().min_cell_count)
+    _, lake = lake_of(tenant)
+    cat = catalogue(lake, load_cli_settings().min_cell_count)
     if as_json:
-        _emit({"tenant": tenant, **cat})
+        emit({"tenant": tenant, **cat})
         return
     if not cat["tables"]:
-        _say(f"the lake of {tenant} is empty; fill it with `testbench lake simulate {tenant}`")
+        say(f"the lake of {tenant} is empty; fill it with `testbench lake simulate {tenant}`")
     for line in catalogue_lines(cat):
         typer.echo(line)
 
@@ -212,8 +189,8 @@ def twin_build(
         raise TestbenchError(f"unknown synthesizer {synthesizer!r}; use {', '.join(SYNTHESIZERS)}")
     from testbench.jobs import RayExecutor
 
-    owner, lake = _lake(tenant)
-    settings = _settings()
+    owner, lake = lake_of(tenant)
+    settings = load_cli_settings()
     executor = RayExecutor(settings.ray_address)
     try:
         manifest = build_twin(
@@ -224,15 +201,19 @@ def twin_build(
             seed,
             table or None,
             executor=executor,
-            progress=_say,
+            progress=say,
         )
     finally:
         executor.shutdown()
     AuditLog(owner.audit_path).append("twin.build", twin_id=manifest.twin_id, rows=manifest.rows)
     if as_json:
-        _emit({**asdict(manifest), "tables": list(manifest.rows)})
+        emit({**asdict(manifest), "tables": list(manifest.rows)})
     else:
         typer.echo(f"twin {manifest.twin_id}: quality {manifest.quality:.3f}")
+
+
+twin_app.command("evaluate")(cli_twin.evaluate)
+twin_app.command("export")(cli_twin.export)
 
 
 # -- audit -------------------------------------------------------------------------------------
@@ -244,9 +225,16 @@ def audit_verify(tenant: Annotated[str, typer.Argument(help="Tenant name.")]) ->
     from testbench.audit import AuditLog
     from testbench.tenants import TenantRegistry
 
-    owner = TenantRegistry(_settings()).get(tenant)
+    owner = TenantRegistry(load_cli_settings()).get(tenant)
     count = AuditLog(owner.audit_path).verify()
     typer.echo(f"audit log of {tenant}: {count} entries, chain intact")
+
+
+# -- validation jobs, airlock -----------------------------------------------------------------
+
+app.command("validate")(cli_jobs.validate)
+app.command("submit")(cli_jobs.submit)
+app.command("approve")(cli_jobs.approve)
 
 
 # -- demo and dashboard ------------------------------------------------------------------------
@@ -263,11 +251,11 @@ def serve_dashboard(settings: Settings, port: int) -> None:
         "--server.port", str(port), "--server.headless", "true",
         "--server.address", "localhost", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    _say(f"dashboard: http://localhost:{port}  (Ctrl-C stops it)")
+    say(f"dashboard: http://localhost:{port}  (Ctrl-C stops it)")
     try:
         subprocess.run(command, env=env, check=True)
     except KeyboardInterrupt:
-        _say("dashboard stopped")
+        say("dashboard stopped")
 
 
 @app.command()
@@ -275,7 +263,7 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port on localhost.")] = 8501,
 ) -> None:
     """Serve the buyers' dashboard (reads MLflow only, never a lake)."""
-    serve_dashboard(_settings(), port)
+    serve_dashboard(load_cli_settings(), port)
 
 
 @app.command()
@@ -292,14 +280,14 @@ def demo(
     from testbench.demo import run_demo
     from testbench.jobs import RayExecutor
 
-    settings = _settings()
+    settings = load_cli_settings()
     executor = RayExecutor(settings.ray_address)
     try:
-        result = run_demo(settings, persons=persons, seed=seed, executor=executor, progress=_say)
+        result = run_demo(settings, persons=persons, seed=seed, executor=executor, progress=say)
     finally:
         executor.shutdown()
     if as_json:
-        _emit(asdict(result))
+        emit(asdict(result))
     if not no_dashboard:
         serve_dashboard(settings, port)
 

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     ray_address: str | None = Field(default=None, validation_alias="RAY_ADDRESS")
     # Smallest number of persons any published count, cell or subgroup may describe.
     min_cell_count: int = Field(default=5, ge=1)
+    # Dashboard: the `demo` tenant's published evidence is open without a viewer token.
+    # Env: TESTBENCH_DEMO_MODE (`testbench demo` sets it for the dashboard it serves).
+    demo_mode: bool = False
+    # Python that runs a submitted Ray Job's entrypoint on the cluster (`testbench submit`).
+    # Env: TESTBENCH_JOB_PYTHON; the cluster's image must have the test-bench installed.
+    job_python: str = "python"
 
     @property
     def tenants_dir(self) -> Path:

@@ -57,3 +57,33 @@ def split_holdout(
         train[name], hold[name] = frame[~mask], frame[mask]
         reachable.add(name)
     return train, hold
+
+
+def split_by_units(
+    tables: dict[str, pd.DataFrame],
+    relations: list[Relation],
+    unit: str,
+    unit_key: str,
+    held_keys: set[str],
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Split every table by whether its rows belong to the given held-out units.
+
+    The same split as :func:`split_holdout` made, rebuilt from the recorded unit keys
+    (compared as text) instead of the seed.
+
+    Returns:
+        ``(training, holdout)``; tables not reachable from ``unit`` stay whole in training.
+    """
+    from generators.twin.units import unit_of_rows
+
+    order = topological_order(list(tables), relations)
+    units = unit_of_rows(tables, relations, order, unit, unit_key)
+    train: dict[str, pd.DataFrame] = {}
+    hold: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        if name not in units:
+            train[name], hold[name] = frame, frame.iloc[0:0]
+            continue
+        mask = units[name].astype("string").isin(held_keys).fillna(False).to_numpy(dtype=bool)
+        train[name], hold[name] = frame[~mask], frame[mask]
+    return train, hold

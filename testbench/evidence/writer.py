@@ -12,6 +12,9 @@ EXPERIMENT_PREFIX = "testbench/"
 TAG_TENANT = "testbench.tenant"  # tenant the run belongs to
 TAG_KIND = "testbench.kind"  # "validation" or "twin-evaluation"
 TAG_STATUS = "testbench.status"  # "draft" until an airlock reviewer publishes it
+TAG_FAILURE = "testbench.failure"  # why a FAILED run failed (one line, no data)
+TAG_REQUESTER = "testbench.requester"  # who asked for the run; may not approve it
+TAG_REVIEWER = "testbench.reviewer"  # who published it
 EVIDENCE_FILE = "evidence.json"  # the run's summary, read by the dashboard
 
 
@@ -46,6 +49,83 @@ class EvidenceWriter:
             location = (self.artifact_root / tenant).resolve().as_uri()
         return str(self.client.create_experiment(name, artifact_location=location))
 
+    def start_run(self, tenant: str, run_name: str, kind: str, tags: dict[str, str]) -> str:
+        """Open a run (RUNNING, status draft) before the work starts, so a crash leaves a trace.
+
+        Raises:
+            EvidenceError: the store cannot be reached or written.
+        """
+        all_tags = {TAG_TENANT: tenant, TAG_KIND: kind, TAG_STATUS: "draft", **tags}
+        try:
+            run = self.client.create_run(
+                self._experiment_id(tenant), run_name=run_name, tags=all_tags
+            )
+        except Exception as exc:  # MLflow raises many types; the user needs one message
+            raise EvidenceError(f"cannot write to MLflow at {self.tracking_uri}: {exc}") from exc
+        return str(run.info.run_id)
+
+    def finish_run(
+        self,
+        run_id: str,
+        params: dict[str, Any],
+        metrics: dict[str, float],
+        evidence: dict[str, Any],
+        artifacts: dict[str, str | bytes] | None = None,
+        model: Any = None,
+    ) -> None:
+        """Log a run's results and mark it FINISHED; on any error mark it FAILED and raise.
+
+        Args:
+            run_id: from :meth:`start_run`.
+            params: settings of the run.
+            metrics: aggregate numbers; NaN values are left out.
+            evidence: the disclosure-checked summary, stored as ``evidence.json``.
+            artifacts: more files by artifact path (text or bytes), e.g. figures, model card.
+            model: a fitted scikit-learn model cleared for release, logged under ``model/``.
+
+        Raises:
+            EvidenceError: logging failed; the run is marked FAILED.
+        """
+        try:
+            for key, value in params.items():
+                self.client.log_param(run_id, key, value)
+            for key, value in metrics.items():
+                if value is not None and math.isfinite(value):
+                    self.client.log_metric(run_id, key, float(value))
+            self.client.log_dict(run_id, evidence, EVIDENCE_FILE)
+            self._log_files(run_id, artifacts or {}, model)
+        except Exception as exc:
+            self.fail_run(run_id, f"logging failed: {type(exc).__name__}")
+            raise EvidenceError(
+                f"logging run {run_id} failed and it is marked FAILED: {exc}"
+            ) from exc
+        self.client.set_terminated(run_id, status="FINISHED")
+
+    def fail_run(self, run_id: str, reason: str) -> None:
+        """Mark a run FAILED with a one-line reason (never data)."""
+        self.client.set_tag(run_id, TAG_FAILURE, reason[:500])
+        self.client.set_terminated(run_id, status="FAILED")
+
+    def _log_files(self, run_id: str, artifacts: dict[str, str | bytes], model: Any) -> None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "files"
+            for name, content in artifacts.items():
+                path = root / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, bytes):
+                    path.write_bytes(content)
+                else:
+                    path.write_text(content, encoding="utf-8")
+            if artifacts:
+                self.client.log_artifacts(run_id, str(root))
+            if model is not None:
+                import mlflow.sklearn
+
+                mlflow.sklearn.save_model(model, str(Path(tmp) / "model"))
+                self.client.log_artifacts(run_id, str(Path(tmp) / "model"), "model")
+
     def log_run(
         self,
         tenant: str,
@@ -55,8 +135,9 @@ class EvidenceWriter:
         metrics: dict[str, float],
         evidence: dict[str, Any],
         tags: dict[str, str] | None = None,
+        artifacts: dict[str, str | bytes] | None = None,
     ) -> str:
-        """Log one finished run and return its id.
+        """Log one finished run in one call and return its id.
 
         Args:
             tenant: owner of the run (its experiment).
@@ -66,29 +147,11 @@ class EvidenceWriter:
             metrics: aggregate numbers; NaN values are left out (MLflow shows them badly).
             evidence: JSON summary, stored as ``evidence.json``.
             tags: extra tags.
+            artifacts: more files by artifact path.
 
         Raises:
             EvidenceError: the store could not be written; the run is marked FAILED.
         """
-        all_tags = {TAG_TENANT: tenant, TAG_KIND: kind, TAG_STATUS: "draft", **(tags or {})}
-        try:
-            run = self.client.create_run(
-                self._experiment_id(tenant), run_name=run_name, tags=all_tags
-            )
-        except Exception as exc:  # MLflow raises many types; the user needs one message
-            raise EvidenceError(f"cannot write to MLflow at {self.tracking_uri}: {exc}") from exc
-        run_id = str(run.info.run_id)
-        try:
-            for key, value in params.items():
-                self.client.log_param(run_id, key, value)
-            for key, value in metrics.items():
-                if value is not None and math.isfinite(value):
-                    self.client.log_metric(run_id, key, float(value))
-            self.client.log_dict(run_id, evidence, EVIDENCE_FILE)
-        except Exception as exc:
-            self.client.set_terminated(run_id, status="FAILED")
-            raise EvidenceError(
-                f"logging run {run_id} failed and it is marked FAILED: {exc}"
-            ) from exc
-        self.client.set_terminated(run_id, status="FINISHED")
+        run_id = self.start_run(tenant, run_name, kind, tags or {})
+        self.finish_run(run_id, params, metrics, evidence, artifacts)
         return run_id

@@ -49,7 +49,9 @@ from validation.performance.report import (
     REGRESSION_METRICS,
     BinaryReport,
     RegressionReport,
+    binary_replicates,
     binary_report,
+    regression_replicates,
     regression_report,
 )
 from validation.performance.subgroups import SubgroupReport, SubgroupResult, subgroup_report
@@ -73,6 +75,7 @@ __all__ = [
     "UndefinedMetricError",
     "auprc",
     "auroc",
+    "binary_replicates",
     "binary_report",
     "bootstrap_ci",
     "bootstrap_cis",
@@ -89,6 +92,7 @@ __all__ = [
     "net_benefit",
     "percentile_interval",
     "r2",
+    "regression_replicates",
     "regression_report",
     "resample_indices",
     "rmse",

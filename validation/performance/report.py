@@ -118,6 +118,7 @@ def binary_report(
     n_bins: int = 10,
     bin_strategy: BinStrategy = "quantile",
     min_events: int = 5,
+    replicate_values: FloatArray | None = None,
 ) -> BinaryReport:
     """Every binary-outcome metric with a stratified percentile bootstrap interval.
 
@@ -132,6 +133,9 @@ def binary_report(
         n_bins: Initial bins of the calibration curve.
         bin_strategy: ``"quantile"`` or ``"uniform"`` calibration bins.
         min_events: Minimum events and non-events per calibration bin.
+        replicate_values: The bootstrap statistics already computed, e.g. in chunks on
+            several workers with :func:`binary_replicates` and stacked in replicate order;
+            shape ``(n_boot, m)``. None computes them here. Either way the report is the same.
 
     Returns:
         The report. A metric undefined on this sample (for example the calibration slope
@@ -149,7 +153,12 @@ def binary_report(
     statistic = _binary_statistic(threshold, pts)
 
     full = statistic(y, prob)
-    values = bootstrap_replicates(statistic, y, prob, seed=seed, replicates=run, strata=True)
+    values = _replicates_or_given(
+        replicate_values,
+        run,
+        full.size,
+        lambda: bootstrap_replicates(statistic, y, prob, seed=seed, replicates=run, strata=True),
+    )
     cis = [metric_ci(float(full[j]), values[:, j], alpha) for j in range(full.size)]
     scalars = dict(zip(_BINARY_SCALARS, cis, strict=False))
     model_cis = cis[len(_BINARY_SCALARS) :]
@@ -178,6 +187,7 @@ def regression_report(
     seed: int = 0,
     *,
     alpha: float = 0.05,
+    replicate_values: FloatArray | None = None,
 ) -> RegressionReport:
     """Every continuous-outcome metric with a percentile bootstrap interval.
 
@@ -187,19 +197,23 @@ def regression_report(
         n_boot: Bootstrap replicates (plain, unstratified resampling).
         seed: Bootstrap seed, a non-negative integer.
         alpha: 1 - confidence level.
+        replicate_values: Bootstrap statistics from :func:`regression_replicates`, stacked
+            in replicate order; None computes them here.
 
     Returns:
         The report; R² is NaN if the outcome is constant.
     """
     y, pred = regression_inputs(y_true, y_pred)
     run = bootstrap_range(n_boot, seed, alpha, None)
-    metrics = tuple(REGRESSION_METRICS.values())
-
-    def statistic(y_rep: FloatArray, pred_rep: FloatArray) -> FloatArray:
-        return np.array([value_or_nan(metric, y_rep, pred_rep) for metric in metrics])
-
-    full = statistic(y, pred)
-    values = bootstrap_replicates(statistic, y, pred, seed=seed, replicates=run, strata=False)
+    full = _regression_statistic(y, pred)
+    values = _replicates_or_given(
+        replicate_values,
+        run,
+        full.size,
+        lambda: bootstrap_replicates(
+            _regression_statistic, y, pred, seed=seed, replicates=run, strata=False
+        ),
+    )
     cis = [metric_ci(float(full[j]), values[:, j], alpha) for j in range(full.size)]
     return RegressionReport(
         n=y.size,
@@ -211,6 +225,55 @@ def regression_report(
         seed=seed,
         alpha=alpha,
     )
+
+
+def binary_replicates(
+    y_true: ArrayLike,
+    p: ArrayLike,
+    replicates: range,
+    seed: int = 0,
+    threshold: float = 0.5,
+    thresholds: ArrayLike = DEFAULT_THRESHOLDS,
+) -> FloatArray:
+    """The bootstrap statistics of :func:`binary_report` for some replicates only.
+
+    Replicate ``i`` resamples the same rows whichever chunk computes it, so chunks computed
+    on different workers and stacked in order equal one serial pass.
+
+    Returns:
+        Array of shape ``(len(replicates), m)`` for ``binary_report(replicate_values=...)``.
+    """
+    y, prob = binary_inputs(y_true, p)
+    pts = np.asarray(net_benefit(y, prob, thresholds).thresholds)
+    statistic = _binary_statistic(threshold, pts)
+    return bootstrap_replicates(statistic, y, prob, seed=seed, replicates=replicates, strata=True)
+
+
+def regression_replicates(
+    y_true: ArrayLike, y_pred: ArrayLike, replicates: range, seed: int = 0
+) -> FloatArray:
+    """The bootstrap statistics of :func:`regression_report` for some replicates only."""
+    y, pred = regression_inputs(y_true, y_pred)
+    return bootstrap_replicates(
+        _regression_statistic, y, pred, seed=seed, replicates=replicates, strata=False
+    )
+
+
+def _regression_statistic(y: FloatArray, pred: FloatArray) -> FloatArray:
+    return np.array([value_or_nan(metric, y, pred) for metric in REGRESSION_METRICS.values()])
+
+
+def _replicates_or_given(
+    given: FloatArray | None, run: range, width: int, compute: Callable[[], FloatArray]
+) -> FloatArray:
+    if given is None:
+        return compute()
+    values = np.asarray(given, dtype=np.float64)
+    if values.shape != (len(run), width):
+        raise ValueError(
+            f"replicate_values must have shape ({len(run)}, {width}); got {values.shape}."
+        )
+    return values
 
 
 def _binary_statistic(

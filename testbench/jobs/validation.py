@@ -1,0 +1,326 @@
+"""A validation job: the SME's model trained and tested in three regimes, on any executor.
+
+Regimes (DESIGN.md, "Metrics"):
+
+- **TRTR**: train on real persons, test on real held-out persons.
+- **TSTR**: train on the twin, test on the same real held-out persons.
+- **TSTS**: train on part of the twin, test on the rest of the twin (what the SME saw).
+
+The real test set is the twin's held-out persons when a twin is used, so no person in it
+ever entered the twin's fit; without a twin it is a stratified ``test_share`` split. Within
+each regime's training rows a stratified k-fold cross-validation gives per-fold metrics;
+the final fit on all training rows is scored on the test rows with bootstrap intervals.
+
+Work runs in two waves of independent tasks (``executor.map``): folds x regimes fits, then
+bootstrap chunks and subgroup reports. The core never imports Ray: a
+:class:`~testbench.jobs.SerialExecutor` and a :class:`~testbench.jobs.RayExecutor` give
+identical results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+from testbench.errors import TestbenchError
+from testbench.jobs.executor import Executor
+from testbench.jobs.tasks import (
+    BINARY,
+    BootTask,
+    FitResult,
+    FitTask,
+    boot_task,
+    chunks,
+    fit_task,
+)
+from validation.performance import (
+    BINARY_METRICS,
+    REGRESSION_METRICS,
+    BinaryReport,
+    RegressionReport,
+    SubgroupReport,
+    binary_report,
+    regression_report,
+    subgroup_report,
+)
+
+Progress = Callable[[str], None]
+REGIMES = ("TRTR", "TSTR", "TSTS")
+# Where each regime trains and tests.
+REGIME_SOURCES = {"TRTR": ("real", "real"), "TSTR": ("twin", "real"), "TSTS": ("twin", "twin")}
+BOOT_CHUNK = 100  # bootstrap replicates per task
+
+
+class JobError(TestbenchError):
+    """A validation job cannot run on this data; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class ValidationJob:
+    """What a job needs from a spec, in plain values (picklable, shipped to workers)."""
+
+    name: str  # spec name
+    task: str  # "binary_classification" or "regression"
+    target: str  # outcome column of the cohort
+    features: tuple[str, ...]  # model inputs
+    subgroups: tuple[str, ...]  # columns to report performance by
+    id_column: str  # one row per unit (person)
+    model_factory: Callable[[], BaseEstimator]  # builds the unfitted estimator
+    folds: int = 5  # cross-validation folds
+    bootstrap: int = 500  # bootstrap replicates for the test-set intervals
+    seed: int = 7  # splits, folds, bootstrap, importance
+    test_share: float = 0.2  # real test share when no twin holdout defines it
+    threshold: float = 0.5  # sensitivity/specificity cut-off
+    min_count: int = 5  # smallest published subgroup and calibration bin
+
+
+@dataclass(frozen=True)
+class RegimeResult:
+    """Everything one regime produced; aggregates plus the test predictions (job-internal)."""
+
+    regime: str  # "TRTR", "TSTR" or "TSTS"
+    n_train: int  # training rows
+    n_test: int  # test rows
+    y_test: np.ndarray  # observed outcome of the test rows (job-internal)
+    prediction: np.ndarray  # final model's prediction for them (job-internal)
+    report: BinaryReport | RegressionReport  # test-set metrics with bootstrap intervals
+    cv: dict[str, list[float]]  # metric -> value per fold
+    subgroups: SubgroupReport | None  # per subgroup, small ones suppressed
+    importance: list[dict[str, float | str]]  # permutation importance on the test rows
+    estimator: str  # fitted model's class name
+    instance_based: bool  # k-NN / SVM (never released)
+    membership: dict[str, float] | None  # membership attack on the final model (TRTR only)
+    model: BaseEstimator | None  # the fitted TRTR model, candidate for release (job-internal)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training and test rows of one regime."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+
+
+def plan_splits(
+    job: ValidationJob,
+    real: pd.DataFrame | None,
+    twin: pd.DataFrame | None,
+    holdout_ids: set[str] | None = None,
+) -> dict[str, Split]:
+    """The training and test rows of each regime that the data allows.
+
+    Args:
+        job: the job.
+        real: the cohort on real data (None outside the lake).
+        twin: the cohort on the twin (None when no twin is used).
+        holdout_ids: unit ids the twin never saw; they form the real test set.
+
+    Raises:
+        JobError: a test set would be empty or hold one outcome class.
+    """
+    splits: dict[str, Split] = {}
+    if real is not None:
+        if twin is not None and holdout_ids is not None:
+            held = real[job.id_column].astype(str).isin(holdout_ids)
+            real_train, real_test = real[~held], real[held]
+        else:
+            real_train, real_test = _split(job, real)
+        _check_rows(job, real_test, "real test set (the twin's held-out persons)")
+        splits["TRTR"] = Split(real_train, real_test)
+        if twin is not None:
+            splits["TSTR"] = Split(twin, real_test)
+    if twin is not None:
+        twin_train, twin_test = _split(job, twin)
+        splits["TSTS"] = Split(twin_train, twin_test)
+    if not splits:
+        raise JobError("no data to validate on: give a real cohort, a twin, or both")
+    for regime, split in splits.items():
+        _check_rows(job, split.train, f"{regime} training set")
+    return splits
+
+
+def run_validation_job(
+    job: ValidationJob,
+    splits: dict[str, Split],
+    executor: Executor,
+    progress: Progress | None = None,
+) -> dict[str, RegimeResult]:
+    """Fit, cross-validate and bootstrap every regime in ``splits``.
+
+    Returns:
+        Regime name -> result, in TRTR, TSTR, TSTS order.
+    """
+    say = progress or (lambda _m: None)
+    fits = [t for regime, split in splits.items() for t in _fit_tasks(job, regime, split)]
+    say(f"fitting {len(fits)} models ({len(splits)} regimes x ({job.folds} folds + final))")
+    fitted = executor.map(fit_task, fits)
+    final = {r.regime: r for r in fitted if r.fold is None}
+
+    boots = [
+        BootTask(
+            regime,
+            job.task,
+            _y(job, split.test),
+            final[regime].prediction,
+            replicates,
+            job.seed,
+            job.threshold,
+        )
+        for regime, split in splits.items()
+        for replicates in chunks(job.bootstrap, BOOT_CHUNK)
+    ]
+    # Subgroups bootstrap inside their own tasks, one per regime, beside the chunks.
+    subgroup_items = (
+        [
+            _SubgroupTask(
+                job, _y(job, split.test), final[regime].prediction, split.test[list(job.subgroups)]
+            )
+            for regime, split in splits.items()
+        ]
+        if job.subgroups
+        else []
+    )
+    say(f"bootstrapping: {len(boots)} chunks of up to {BOOT_CHUNK} replicates")
+    wave: list[Any] = [*boots, *subgroup_items]
+    done = executor.map(_second_wave, wave)
+    boot_values = done[: len(boots)]
+    subgroup_reports = dict(zip(splits, done[len(boots) :], strict=False))
+
+    results: dict[str, RegimeResult] = {}
+    for regime in (r for r in REGIMES if r in splits):
+        split, last = splits[regime], final[regime]
+        values = np.vstack(
+            [v for b, v in zip(boots, boot_values, strict=True) if b.regime == regime]
+        )
+        y_test = _y(job, split.test)
+        results[regime] = RegimeResult(
+            regime=regime,
+            n_train=len(split.train),
+            n_test=len(split.test),
+            y_test=y_test,
+            prediction=last.prediction,
+            report=_report(job, y_test, last.prediction, values),
+            cv=_cv(fitted, regime),
+            subgroups=subgroup_reports.get(regime),
+            importance=last.importance,
+            estimator=last.estimator,
+            instance_based=last.instance_based,
+            membership=last.membership,
+            model=last.model,
+        )
+    return results
+
+
+@dataclass(frozen=True)
+class _SubgroupTask:
+    job: ValidationJob
+    y: np.ndarray
+    prediction: np.ndarray
+    groups: pd.DataFrame
+
+
+def _second_wave(item: BootTask | _SubgroupTask) -> Any:
+    """One task of the second wave: a bootstrap chunk or a regime's subgroup report."""
+    if isinstance(item, BootTask):
+        return boot_task(item)
+    job = item.job
+    metrics = BINARY_METRICS if job.task == BINARY else REGRESSION_METRICS
+    return subgroup_report(
+        item.y,
+        item.prediction,
+        item.groups.astype("string").reset_index(drop=True),
+        metrics,
+        job.min_count,
+        n_boot=max(job.bootstrap, 1),
+        seed=job.seed,
+    )
+
+
+def _fit_tasks(job: ValidationJob, regime: str, split: Split) -> list[FitTask]:
+    def task(fold: int | None, train: pd.DataFrame, test: pd.DataFrame) -> FitTask:
+        return FitTask(
+            regime=regime,
+            fold=fold,
+            task=job.task,
+            train=train[[*job.features, job.target]],
+            test=test[[*job.features, job.target]],
+            features=job.features,
+            target=job.target,
+            model_factory=job.model_factory,
+            seed=job.seed,
+            importance=fold is None,
+            membership=fold is None and regime == "TRTR",
+        )
+
+    y = _y(job, split.train)
+    if job.task == BINARY:
+        folds = StratifiedKFold(job.folds, shuffle=True, random_state=job.seed).split(y, y)
+    else:
+        folds = KFold(job.folds, shuffle=True, random_state=job.seed).split(y)
+    tasks = [
+        task(i, split.train.iloc[train_idx], split.train.iloc[test_idx])
+        for i, (train_idx, test_idx) in enumerate(folds)
+    ]
+    return [*tasks, task(None, split.train, split.test)]
+
+
+def _split(job: ValidationJob, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    stratify = frame[job.target] if job.task == BINARY else None
+    try:
+        train, test = train_test_split(
+            frame, test_size=job.test_share, random_state=job.seed, stratify=stratify
+        )
+    except ValueError as exc:
+        raise JobError(f"cannot split {len(frame)} cohort rows for testing: {exc}") from None
+    return train, test
+
+
+def _check_rows(job: ValidationJob, frame: pd.DataFrame, what: str) -> None:
+    need = max(job.folds, job.min_count) if "training" in what else job.min_count
+    if len(frame) < need:
+        raise JobError(f"the {what} has {len(frame)} rows; at least {need} are needed")
+    if job.task == BINARY:
+        counts = frame[job.target].value_counts()
+        if len(counts) < 2 or int(counts.min()) < need:
+            raise JobError(
+                f"the {what} needs at least {need} persons with and {need} without the "
+                f"outcome '{job.target}'; use a larger cohort or fewer folds"
+            )
+
+
+def _y(job: ValidationJob, frame: pd.DataFrame) -> np.ndarray:
+    return frame[job.target].to_numpy(dtype=float)
+
+
+def _report(
+    job: ValidationJob, y: np.ndarray, prediction: np.ndarray, values: np.ndarray
+) -> BinaryReport | RegressionReport:
+    if job.task == BINARY:
+        return binary_report(
+            y,
+            prediction,
+            threshold=job.threshold,
+            n_boot=job.bootstrap,
+            seed=job.seed,
+            min_events=job.min_count,
+            replicate_values=values,
+        )
+    return regression_report(
+        y, prediction, n_boot=job.bootstrap, seed=job.seed, replicate_values=values
+    )
+
+
+def _cv(fitted: list[FitResult], regime: str) -> dict[str, list[float]]:
+    folds = sorted((r for r in fitted if r.regime == regime and r.fold is not None), key=_fold)
+    names = list(folds[0].cv_metrics) if folds else []
+    return {name: [r.cv_metrics[name] for r in folds] for name in names}
+
+
+def _fold(result: FitResult) -> int:
+    return result.fold if result.fold is not None else -1

@@ -1,0 +1,340 @@
+"""`testbench validate`: one code path for a spec on the real lake, on a twin, or on a bundle.
+
+Inside the lake (``--tenant``) the cohort SQL runs on the locked-down lake and on the
+tenant's twin; the real test set is the twin's held-out persons. Outside (``--bundle``) the
+same SQL runs on the bundle's tables (no lake, no key) and only the twin regime (TSTS)
+exists. Either way the job is the same (:mod:`testbench.jobs.validation`), the result
+passes the disclosure checker, and the output has the same shape.
+
+Only an inside run is logged to MLflow: it is opened first (RUNNING), so a run that fails
+midway ends FAILED with its reason, never FINISHED with partial evidence.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from testbench import __version__
+from testbench.audit import AuditLog
+from testbench.config import Settings
+from testbench.disclosure import DisclosureChecker, DisclosurePolicy
+from testbench.errors import TestbenchError
+from testbench.evidence.figures import validation_figures
+from testbench.evidence.writer import TAG_REQUESTER, EvidenceWriter
+from testbench.jobs.executor import Executor
+from testbench.jobs.model_card import model_card
+from testbench.jobs.summaries import regime_evidence
+from testbench.jobs.validation import (
+    RegimeResult,
+    ValidationJob,
+    plan_splits,
+    run_validation_job,
+)
+from testbench.lake.cohort import query_frames
+from testbench.spec import ValidationSpec, load_spec, resolve_cohort, run_cohort_sql
+
+Progress = Callable[[str], None]
+DATA_CHOICES = ("real", "twin")
+# Model release (SACRO-ML rule): the fitted TRTR model leaves only when a loss-based
+# membership-inference attack does no better than this AUC, and never an instance-based model.
+MAX_MEMBERSHIP_AUC = 0.6
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """What a validation produced."""
+
+    evidence: dict[str, Any]  # disclosure-checked evidence (docs/evidence.md)
+    run_id: str | None  # MLflow run (inside the lake); None for a bundle run
+
+
+def validate_in_lake(
+    settings: Settings,
+    spec_path: Path,
+    tenant_name: str,
+    data: str = "real",
+    twin_id: str | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    requester: str | None = None,
+) -> ValidationOutcome:
+    """Run a spec inside a tenant's lake and log the evidence as a draft MLflow run.
+
+    Args:
+        settings: the test-bench settings.
+        spec_path: the spec YAML (its model file beside it).
+        tenant_name: the tenant whose lake holds the data.
+        data: "real" (TRTR, and TSTR/TSTS when the tenant has a twin) or "twin" (TSTS only).
+        twin_id: the twin to use (default: the newest, if any).
+        executor: where tasks run (default: serial in this process).
+        progress: per-step messages.
+        requester: who asks for the run (default: the operating-system user).
+
+    Raises:
+        SpecError, JobError, DisclosureViolation, EvidenceError: with what to change.
+    """
+    from testbench.lake.lake import tenant_lake
+    from testbench.tenants import TenantRegistry
+    from testbench.twins import TwinStore, holdout_units
+
+    if data not in DATA_CHOICES:
+        raise TestbenchError(f"--data must be one of {', '.join(DATA_CHOICES)}; got {data!r}")
+    say = progress or (lambda _m: None)
+    spec = load_spec(spec_path)
+    requester = requester or spec.requested_by or getpass.getuser()
+    tenant = TenantRegistry(settings).get(tenant_name)
+    lake = tenant_lake(tenant, actor=f"validation:{spec.name}")
+    store = TwinStore(settings, tenant)
+    twin_id = store.resolve(twin_id) if (twin_id or store.ids()) else None
+    if data == "twin" and twin_id is None:
+        raise TestbenchError(
+            f"tenant {tenant_name!r} has no twin; build one with `testbench twin build`"
+        )
+
+    writer = EvidenceWriter(settings.tracking_uri, settings.artifact_root)
+    run_id = writer.start_run(
+        tenant.name,
+        spec.name,
+        "validation",
+        {
+            TAG_REQUESTER: requester,
+            "testbench.spec_name": spec.name,
+            "testbench.spec_hash": spec.hash(),
+            "testbench.data": data,
+            "testbench.twin_id": twin_id or "",
+            "testbench.code_version": __version__,
+            "testbench.lake_snapshot": lake.snapshot_hash(),
+        },
+    )
+    try:
+        say(f"cohort SQL of {spec.name!r} on the {data} data of {tenant.name}")
+        real = run_cohort_sql(spec, lake.query) if data == "real" else None
+        twin = holdout = None
+        if twin_id is not None:
+            twin = run_cohort_sql(spec, functools.partial(query_frames, store.tables(twin_id)))
+            holdout = holdout_units(lake, twin_id) if real is not None else None
+        sources = lake_sources(lake, settings.min_cell_count)
+        evidence, checker, model = _evaluate(
+            settings, spec, real, twin, holdout, executor, say, data, twin_id, sources
+        )
+        evidence.update(
+            tenant=tenant.name,
+            requested_by=requester,
+            lake_snapshot=lake.snapshot_hash(),
+        )
+        checked = checker.check_evidence(evidence)
+        say("logging disclosure-checked evidence to MLflow (draft)")
+        writer.finish_run(
+            run_id,
+            params=_params(spec),
+            metrics=_headline_metrics(checked),
+            evidence=checked,
+            artifacts={
+                **validation_figures(checked),
+                "model_card.md": checked["model_card"],
+                "disclosure_manifest.json": _json(checked["disclosure"]),
+            },
+            model=model,
+        )
+    except BaseException as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        writer.fail_run(run_id, f"{type(exc).__name__}: {reason}")
+        AuditLog(tenant.audit_path).append(
+            "validation.failed", actor=requester, run_id=run_id, spec=spec.name
+        )
+        raise
+    AuditLog(tenant.audit_path).append(
+        "validation.run",
+        actor=requester,
+        run_id=run_id,
+        spec=spec.name,
+        spec_hash=spec.hash(),
+        data=data,
+        twin_id=twin_id,
+    )
+    return ValidationOutcome(checked, run_id)
+
+
+def validate_bundle(
+    settings: Settings,
+    spec_path: Path,
+    bundle_dir: Path,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> ValidationOutcome:
+    """Run a spec on a twin bundle (an SME's laptop: no lake, no key, nothing logged)."""
+    from testbench.bundle import load_bundle
+
+    say = progress or (lambda _m: None)
+    spec = load_spec(spec_path)
+    bundle = load_bundle(bundle_dir)
+    say(f"cohort SQL of {spec.name!r} on the twin bundle {bundle_dir}")
+    twin = run_cohort_sql(spec, functools.partial(query_frames, bundle.tables))
+    twin_id = str(bundle.manifest.get("twin_id", ""))
+    sources = [
+        {"table": name, "rows": len(frame), "first": None, "last": None}
+        for name, frame in bundle.tables.items()
+    ]
+    evidence, checker, _ = _evaluate(
+        settings, spec, None, twin, None, executor, say, "bundle", twin_id, sources
+    )
+    evidence.update(tenant=str(bundle.manifest.get("tenant", "")), requested_by=None)
+    return ValidationOutcome(checker.check_evidence(evidence), None)
+
+
+def _evaluate(
+    settings: Settings,
+    spec: ValidationSpec,
+    real: pd.DataFrame | None,
+    twin: pd.DataFrame | None,
+    holdout: set[str] | None,
+    executor: Executor | None,
+    say: Progress,
+    data: str,
+    twin_id: str | None,
+    sources: list[dict[str, Any]],
+) -> tuple[dict[str, Any], DisclosureChecker, Any]:
+    """The shared core: job, evidence, model card, release decision, checker."""
+    from testbench.jobs.executor import SerialExecutor
+
+    cohorts = {
+        name: resolve_cohort(spec, frame)
+        for name, frame in (("real", real), ("twin", twin))
+        if frame is not None
+    }
+    first = next(iter(cohorts.values()))
+    job = ValidationJob(
+        name=spec.name,
+        task=spec.task,
+        target=spec.target,
+        features=tuple(first.features),
+        subgroups=tuple(spec.subgroups),
+        id_column=spec.id_column,
+        model_factory=spec.build_model,
+        folds=spec.evaluation.folds,
+        bootstrap=max(spec.evaluation.bootstrap, 1),
+        seed=spec.evaluation.seed,
+        test_share=spec.evaluation.test_share,
+        threshold=spec.evaluation.threshold,
+        min_count=settings.min_cell_count,
+    )
+    frames = {name: c.frame for name, c in cohorts.items()}
+    splits = plan_splits(job, frames.get("real"), frames.get("twin"), holdout)
+    results = run_validation_job(job, splits, executor or SerialExecutor(), say)
+    cohort_frame = frames.get("real", frames.get("twin"))
+    assert cohort_frame is not None
+    released, reason, model = _release(results)
+    evidence: dict[str, Any] = {
+        "schema": 1,
+        "kind": "validation",
+        "name": spec.name,
+        "task": spec.task,
+        "description": spec.description,
+        "data": data,
+        "twin_id": twin_id,
+        "spec_hash": spec.hash(),
+        "code_version": __version__,
+        "model": {
+            "reference": spec.model,
+            "estimator": next(iter(results.values())).estimator,
+            "released": released,
+            "release_reason": reason,
+        },
+        "target": spec.target,
+        "features": list(job.features),
+        "subgroups": list(job.subgroups),
+        "evaluation": {
+            "folds": job.folds,
+            "bootstrap": spec.evaluation.bootstrap,
+            "seed": job.seed,
+            "test_share": job.test_share,
+            "threshold": job.threshold,
+        },
+        "cohort": _cohort_counts(job, cohort_frame, results),
+        "sources": sources,
+        "regimes": {name: regime_evidence(job, result) for name, result in results.items()},
+    }
+    evidence["model_card"] = model_card(evidence)
+    checker = DisclosureChecker(DisclosurePolicy.from_settings(settings), len(cohort_frame))
+    return evidence, checker, model if released else None
+
+
+def lake_sources(lake: Any, min_count: int) -> list[dict[str, Any]]:
+    """The lake's tables for the evidence: rows rounded to tens, the period their dates span.
+
+    Built from the disclosure-checked catalogue (small counts and date ranges of fewer than
+    ``min_count`` values are already hidden there).
+    """
+    from testbench.lake.catalogue import catalogue
+
+    sources = []
+    for table in catalogue(lake, min_count)["tables"]:
+        spans = [r for r in table["date_ranges"].values() if isinstance(r, dict)]
+        rows = table["rows"]
+        sources.append(
+            {
+                "table": table["name"],
+                "rows": int(round(rows, -1)) if isinstance(rows, int) and rows >= 10 else rows,
+                "first": str(min(r["min"] for r in spans))[:10] if spans else None,
+                "last": str(max(r["max"] for r in spans))[:10] if spans else None,
+            }
+        )
+    return sources
+
+
+def _release(results: dict[str, RegimeResult]) -> tuple[bool, str, Any]:
+    """Whether the real-trained model may leave, and why (SACRO-ML rules)."""
+    trtr = results.get("TRTR")
+    if trtr is None or trtr.model is None:
+        return False, "no model trained on real data in this run", None
+    if trtr.instance_based:
+        return False, f"{trtr.estimator} is instance-based (stores training rows)", None
+    attack = trtr.membership or {}
+    auc = float(attack.get("auc", float("nan")))
+    if not auc <= MAX_MEMBERSHIP_AUC:
+        return False, f"membership-inference AUC {auc:.2f} > {MAX_MEMBERSHIP_AUC}", None
+    return True, f"membership-inference AUC {auc:.2f} <= {MAX_MEMBERSHIP_AUC}", trtr.model
+
+
+def _cohort_counts(
+    job: ValidationJob, frame: pd.DataFrame, results: dict[str, RegimeResult]
+) -> dict[str, Any]:
+    first = next(iter(results.values()))
+    counts: dict[str, Any] = {"n": len(frame), "n_train": first.n_train, "n_test": first.n_test}
+    if job.task == "binary_classification":
+        counts["events"] = int(pd.to_numeric(frame[job.target]).sum())
+    return counts
+
+
+def _params(spec: ValidationSpec) -> dict[str, Any]:
+    return {
+        "task": spec.task,
+        "target": spec.target,
+        "model": spec.model,
+        "folds": spec.evaluation.folds,
+        "bootstrap": spec.evaluation.bootstrap,
+        "seed": spec.evaluation.seed,
+        "threshold": spec.evaluation.threshold,
+    }
+
+
+def _headline_metrics(evidence: dict[str, Any]) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for regime, block in evidence.get("regimes", {}).items():
+        for name, value in block.get("metrics", {}).items():
+            if isinstance(value, dict) and value.get("value") is not None:
+                metrics[f"{name}_{regime.lower()}"] = float(value["value"])
+    return metrics
+
+
+def _json(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, indent=2, default=str)
