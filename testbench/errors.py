@@ -47,3 +47,15 @@ class AuditTampered(TestbenchError):
 
 class EvidenceError(TestbenchError):
     """Evidence could not be written to or read from the MLflow store."""
+
+
+class DisclosureViolation(TestbenchError):
+    """Output from a lake breaks the disclosure policy; the message names where and which rule."""
+
+
+class GateFailed(TestbenchError):
+    """The privacy gate refused a twin: it may not leave the lake."""
+
+
+class SpecError(TestbenchError):
+    """A validation spec, its model file or its cohort is invalid; the message names the field."""
