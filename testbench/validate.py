@@ -262,7 +262,9 @@ def _evaluate(
         "regimes": {name: regime_evidence(job, result) for name, result in results.items()},
     }
     evidence["model_card"] = model_card(evidence)
-    checker = DisclosureChecker(DisclosurePolicy.from_settings(settings), len(cohort_frame))
+    checker = DisclosureChecker(
+        DisclosurePolicy.from_settings(settings), len(cohort_frame), id_columns=(spec.id_column,)
+    )
     return evidence, checker, model if released else None
 
 
