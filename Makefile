@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PERSONS ?= 2000
+PERSONS ?= 20000
 
 .PHONY: demo test lint typecheck pytest bench bench-quick install clean help
 

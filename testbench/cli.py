@@ -240,12 +240,14 @@ app.command("approve")(cli_jobs.approve)
 # -- demo and dashboard ------------------------------------------------------------------------
 
 
-def serve_dashboard(settings: Settings, port: int) -> None:
+def serve_dashboard(settings: Settings, port: int, demo_mode: bool | None = None) -> None:
     """Serve the Streamlit dashboard on localhost until interrupted."""
     app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
     env = dict(os.environ)
     env["TESTBENCH_HOME"] = str(settings.home.resolve())
     env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
+    if demo_mode if demo_mode is not None else settings.demo_mode:
+        env["TESTBENCH_DEMO_MODE"] = "1"
     command = [
         sys.executable, "-m", "streamlit", "run", str(app_path),
         "--server.port", str(port), "--server.headless", "true",
@@ -268,7 +270,7 @@ def dashboard(
 
 @app.command()
 def demo(
-    persons: Annotated[int, typer.Option(min=100, help="Persons in the simulated lake.")] = 2000,
+    persons: Annotated[int, typer.Option(min=500, help="Persons in the simulated lake.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     no_dashboard: Annotated[
         bool, typer.Option("--no-dashboard", help="Stop after logging the evidence.")
@@ -289,7 +291,7 @@ def demo(
     if as_json:
         emit(asdict(result))
     if not no_dashboard:
-        serve_dashboard(settings, port)
+        serve_dashboard(settings, port, demo_mode=True)
 
 
 def main() -> None:

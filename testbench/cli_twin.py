@@ -28,10 +28,8 @@ def evaluate(
 
     Exits 0 when the gate passed and 1 when it failed (the reports are written either way).
     """
-    from testbench.audit import AuditLog
-    from testbench.evidence import EvidenceWriter
     from testbench.gate import GatePolicy
-    from testbench.twin_evaluation import evaluate_twin
+    from testbench.twin_evaluation import evaluate_twin, record_evaluation
 
     if twin and candidate:
         raise TestbenchError("give --twin or --candidate, not both")
@@ -40,32 +38,7 @@ def evaluate(
     gate_policy = GatePolicy.from_yaml(policy) if policy else None
     result = evaluate_twin(config, owner, lake, twin, candidate, gate_policy, say, seed)
     evidence = result.evidence
-    run_id = EvidenceWriter(config.tracking_uri, config.artifact_root).log_run(
-        tenant=owner.name,
-        run_name=f"twin {evidence['twin']}",
-        kind="twin-evaluation",
-        params={"seed": seed, "policy": str(policy or "default")},
-        metrics={
-            c["name"]: c["value"] for c in evidence["gate"]["checks"] if c["value"] is not None
-        },
-        evidence=evidence,
-        tags={
-            "testbench.twin_id": str(evidence["twin"]),
-            "testbench.gate": "passed" if result.decision.passed else "failed",
-            "testbench.requester": "operator",
-        },
-        artifacts={
-            "report.html": result.report_html,
-            **{f"drift/{t}.html": text for t, text in result.drift_html.items()},
-        },
-    )
-    AuditLog(owner.audit_path).append(
-        "twin.evaluate",
-        twin=str(evidence["twin"]),
-        passed=result.decision.passed,
-        reasons=list(result.decision.reasons),
-        run_id=run_id,
-    )
+    run_id = record_evaluation(config, owner, result, str(policy or "default"), seed)
     if as_json:
         emit(
             {

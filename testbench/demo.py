@@ -1,8 +1,12 @@
-"""`testbench demo`: one thin, real pass through the whole chain.
+"""`testbench demo`: the whole story on a simulated lake, ready to show.
 
-simulate a lake -> store it encrypted -> twin (GaussianCopula per table) ->
-fidelity (SDMetrics) -> train on real and on twin as Ray tasks -> AUROC on the
-same real held-out persons -> evidence in MLflow -> dashboard.
+simulate a Danish lake -> encrypted DuckDB -> synthetic twin (SDV per table, Ray tasks)
+-> twin evaluation and privacy gate -> bundle for the SME (when the gate passes)
+-> the hip-fracture example validated on real data beside the twin (Ray tasks)
+-> disclosure-checked evidence in MLflow -> approved by a demo reviewer -> dashboard.
+
+The demo tenant's requester and reviewer are different (made-up) people, so the airlock's
+four-eyes rule is exercised as it would be in production.
 """
 
 from __future__ import annotations
@@ -10,155 +14,129 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-from testbench import __version__
 from testbench.audit import AuditLog
 from testbench.config import Settings
-from testbench.evidence import EvidenceWriter
+from testbench.evidence.airlock import approve
 from testbench.jobs import Executor, RayExecutor
-from testbench.jobs.training import TrainResult, TrainTask, train_and_score
-from testbench.lake.cohort import query_frames
 from testbench.lake.lake import tenant_lake
 from testbench.lake.simulated import fill_simulated
 from testbench.tenants import TenantRegistry
-from testbench.twins import TwinStore, build_twin, holdout_units
+from testbench.twins import build_twin
 
 Progress = Callable[[str], None]
 
 DEMO_TENANT = "demo"
-# The demo twin covers the two tables the demo cohort reads: persons and their hospital contacts.
-DEMO_TABLES = ["bef", "lpr_a_kontakt"]
-DEMO_NAME = "hospital-contact-2023-2024"
-# One row per person alive and born before 2023: does the person have a hospital contact in
-# 2023-2024, predicted from age, sex, region, civil status and contacts in 2015-2022?
-DEMO_COHORT = """
-SELECT b.pnr AS person_id,
-       date_diff('year', b.foed_dag, DATE '2023-01-01') AS age,
-       CAST(b.koen AS VARCHAR) AS sex,
-       CAST(b.reg AS VARCHAR) AS region,
-       CAST(b.civst AS VARCHAR) AS civil_status,
-       count(k.pnr) FILTER (WHERE k.kont_starttidspunkt < TIMESTAMP '2023-01-01')
-           AS contacts_before_2023,
-       CAST(count(k.pnr) FILTER (WHERE k.kont_starttidspunkt >= TIMESTAMP '2023-01-01') > 0
-            AS INTEGER) AS contact_2023_2024
-FROM bef b
-LEFT JOIN lpr_a_kontakt k ON k.pnr = b.pnr
-WHERE b.foed_dag < DATE '2023-01-01'
-GROUP BY ALL
-"""
-DEMO_TARGET = "contact_2023_2024"
-DEMO_NUMERIC = ["age", "contacts_before_2023"]
-DEMO_CATEGORICAL = ["sex", "region", "civil_status"]
-
-
-def demo_model() -> Pipeline:
-    """The demo's SME model: one-hot categories, scaled numbers, logistic regression."""
-    encode = ColumnTransformer(
-        [
-            ("num", StandardScaler(), DEMO_NUMERIC),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), DEMO_CATEGORICAL),
-        ]
-    )
-    return Pipeline([("encode", encode), ("model", LogisticRegression(max_iter=1000))])
+EXAMPLE_SPEC = (
+    Path(__file__).resolve().parent.parent / "examples" / "hip-fracture-home-care" / "spec.yaml"
+)
+REQUESTER = "demo-sme-developer"  # asks for the runs
+REVIEWER = "demo-reviewer"  # publishes them (must differ from the requester)
 
 
 @dataclass(frozen=True)
 class DemoResult:
-    """What the demo produced (aggregates only)."""
+    """What the demo produced (aggregates and ids only)."""
 
     tenant: str  # "demo"
     twin_id: str  # the twin it built
-    run_id: str  # the MLflow run with the evidence
     quality: float  # SDMetrics QualityReport of the twin
-    auroc_trtr: float  # trained on real, tested on real held-out persons
-    auroc_tstr: float  # trained on the twin, tested on the same real persons
+    gate_passed: bool  # the privacy gate's decision on the twin
+    evaluation_run_id: str  # MLflow twin-evaluation run (published)
+    run_id: str  # MLflow validation run (published)
+    bundle: str | None  # the exported twin bundle, when the gate passed
+    auroc_trtr: float | None  # trained on real, tested on real held-out persons
+    auroc_tstr: float | None  # trained on the twin, tested on the same real persons
+    seconds: float  # wall-clock time of the whole demo
 
 
 def run_demo(
     settings: Settings,
-    persons: int = 2000,
+    persons: int = 20_000,
     seed: int = 7,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    spec: Path = EXAMPLE_SPEC,
 ) -> DemoResult:
-    """Run the demo chain end to end and log its evidence; see the module docstring."""
+    """Run the demo chain end to end; see the module docstring.
+
+    Raises:
+        TestbenchError: any step's error, with what to do.
+    """
+    from testbench.bundle import export_bundle
+    from testbench.bundle_guard import pseudonyms_in_lake, tenant_secrets
+    from testbench.twin_evaluation import evaluate_twin, record_evaluation
+    from testbench.twins import TwinStore
+    from testbench.validate import validate_in_lake
+
     say = progress or (lambda _m: None)
     executor = executor or RayExecutor(settings.ray_address)
     started = time.perf_counter()
     tenant = TenantRegistry(settings).create(DEMO_TENANT, exist_ok=True)
     audit = AuditLog(tenant.audit_path)
-    lake = tenant_lake(tenant, actor="demo")  # reads and writes go to the audit log
+    lake = tenant_lake(tenant, actor="demo")
 
-    say(f"[1/5] simulating {persons:,} persons")
+    say(f"[1/6] simulating {persons:,} persons (Danish registers)")
     fill_simulated(lake, persons, seed, say)
 
-    say("[2/5] building the synthetic twin")
-    manifest = build_twin(
-        settings, tenant, lake, seed=seed, tables=DEMO_TABLES, executor=executor, progress=say
-    )
-    audit.append("twin.build", twin_id=manifest.twin_id, rows=manifest.rows)
+    say("[2/6] building the synthetic twin of the whole lake")
+    manifest = build_twin(settings, tenant, lake, seed=seed, executor=executor, progress=say)
+    audit.append("twin.build", actor=REQUESTER, twin_id=manifest.twin_id, rows=manifest.rows)
     say(f"      twin {manifest.twin_id}: quality {manifest.quality:.2f}")
 
-    say("[3/5] cohorts on the real lake and on the twin")
-    real = lake.query(DEMO_COHORT)
-    twin = query_frames(TwinStore(settings, tenant).tables(manifest.twin_id), DEMO_COHORT)
-    held = real["person_id"].astype(str).isin(holdout_units(lake, manifest.twin_id))
-    train_real, test_real = real[~held], real[held]
-
-    say("[4/5] training on real and on twin data (Ray tasks)")
-    features = DEMO_NUMERIC + DEMO_CATEGORICAL
-    tasks = [
-        TrainTask("TRTR", train_real, test_real, features, DEMO_TARGET, demo_model()),
-        TrainTask("TSTR", twin, test_real, features, DEMO_TARGET, demo_model()),
-    ]
-    results: dict[str, TrainResult] = {r.regime: r for r in executor.map(train_and_score, tasks)}
-    trtr, tstr = results["TRTR"], results["TSTR"]
-    say(f"      AUROC real-trained {trtr.auroc:.3f}, twin-trained {tstr.auroc:.3f}")
-
-    say("[5/5] logging evidence to MLflow")
-    evidence = {
-        "name": DEMO_NAME,
-        "tenant": tenant.name,
-        "twin_id": manifest.twin_id,
-        "target": DEMO_TARGET,
-        "features": features,
-        "fidelity": {"quality": manifest.quality, **manifest.quality_properties},
-        "regimes": {
-            r.regime: {"auroc": round(r.auroc, 4), "n_train": r.n_train, "n_test": r.n_test}
-            for r in results.values()
-        },
-        "outcome_rate_test": round(float(pd.to_numeric(test_real[DEMO_TARGET]).mean()), 3),
-    }
-    run_id = EvidenceWriter(settings.tracking_uri, settings.artifact_root).log_run(
-        tenant=tenant.name,
-        run_name=DEMO_NAME,
-        kind="validation",
-        params={
-            "persons": persons,
-            "seed": seed,
-            "synthesizer": manifest.synthesizer,
-            "model": "logistic_regression",
-            "twin_id": manifest.twin_id,
-        },
-        metrics={
-            "auroc_trtr": trtr.auroc,
-            "auroc_tstr": tstr.auroc,
-            "twin_quality": manifest.quality,
-            "n_train_real": trtr.n_train,
-            "n_train_twin": tstr.n_train,
-            "n_test": trtr.n_test,
-        },
-        evidence=evidence,
-        tags={"testbench.code_version": __version__, "testbench.twin_id": manifest.twin_id},
+    say("[3/6] evaluating the twin: fidelity, privacy attacks, gate")
+    evaluation = evaluate_twin(settings, tenant, lake, manifest.twin_id, progress=say, seed=seed)
+    evaluation_run = record_evaluation(
+        settings, tenant, evaluation, "default", seed, requester=REQUESTER
     )
-    audit.append("evidence.log", run_id=run_id, kind="validation")
-    say(f"done in {time.perf_counter() - started:.0f} s: MLflow run {run_id}")
+    approve(settings.tracking_uri, evaluation_run, REVIEWER)
+    audit.append("evidence.approve", actor=REVIEWER, run_id=evaluation_run)
+    passed = evaluation.decision.passed
+    say(f"      gate {'passed' if passed else 'FAILED: ' + '; '.join(evaluation.decision.reasons)}")
+
+    bundle = None
+    if passed:
+        say("[4/6] exporting the twin bundle for the SME")
+        folder = export_bundle(
+            TwinStore(settings, tenant),
+            manifest.twin_id,
+            settings.home / "bundles" / DEMO_TENANT,
+            evaluation.evidence,
+            evaluation.report_html,
+            lake_pseudonyms=lambda: pseudonyms_in_lake(lake),
+            secrets=tenant_secrets(tenant),
+        )
+        bundle = str(folder)
+        audit.append("twin.export", actor=REQUESTER, twin=manifest.twin_id, out=bundle)
+        say(f"      bundle: {folder}")
+    else:
+        say("[4/6] no bundle: the gate refused the twin")
+
+    say(f"[5/6] validating {spec.parent.name} on real data beside the twin (Ray tasks)")
+    outcome = validate_in_lake(
+        settings, spec, tenant.name, "real", manifest.twin_id, executor, say, requester=REQUESTER
+    )
+    assert outcome.run_id is not None
+    regimes = outcome.evidence["regimes"]
+    trtr = regimes.get("TRTR", {}).get("metrics", {}).get("auroc", {}).get("value")
+    tstr = regimes.get("TSTR", {}).get("metrics", {}).get("auroc", {}).get("value")
+    say(f"      AUROC real-trained {trtr}, twin-trained {tstr}")
+
+    say("[6/6] airlock: a second person publishes the evidence")
+    approve(settings.tracking_uri, outcome.run_id, REVIEWER)
+    audit.append("evidence.approve", actor=REVIEWER, run_id=outcome.run_id)
+    seconds = time.perf_counter() - started
+    say(f"done in {seconds:.0f} s")
     return DemoResult(
-        tenant.name, manifest.twin_id, run_id, manifest.quality, trtr.auroc, tstr.auroc
+        tenant=tenant.name,
+        twin_id=manifest.twin_id,
+        quality=manifest.quality,
+        gate_passed=passed,
+        evaluation_run_id=evaluation_run,
+        run_id=outcome.run_id,
+        bundle=bundle,
+        auroc_trtr=trtr,
+        auroc_tstr=tstr,
+        seconds=round(seconds, 1),
     )

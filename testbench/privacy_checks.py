@@ -16,6 +16,7 @@ import pandas as pd
 
 from generators.relations import Relation
 from validation.privacy import (
+    dcr,
     dcr_baseline_protection,
     dcr_overfitting_protection,
     nndr,
@@ -32,12 +33,11 @@ def person_view(
     tables: dict[str, pd.DataFrame], relations: list[Relation], unit: str, key: str
 ) -> pd.DataFrame:
     """One row per unit: its own non-key columns and a summary of its rows below (no keys)."""
-    summary = person_summary(tables, unit, key, relations)
-    own = tables[unit].set_index(key)
-    view = own.join(summary, how="left") if len(summary.columns) else own
-    keys = {r.child_column for r in relations if r.child_table == unit}
-    view = view.drop(columns=[c for c in view.columns if c in keys], errors="ignore")
-    return view.reset_index(drop=True)
+    summary = person_summary(tables, unit, key, relations)  # one row per unit, in unit order
+    own = tables[unit].reset_index(drop=True)
+    view = pd.concat([own, summary.drop(columns=[key])], axis=1)
+    keys = {key} | {r.child_column for r in relations if r.child_table == unit}
+    return view.drop(columns=[c for c in view.columns if c in keys])
 
 
 def privacy_checks(
@@ -57,7 +57,8 @@ def privacy_checks(
         key_columns = _key_columns(name, relations, keys)
         real = training[name]
         compared = [c for c in real.columns if c in syn.columns and c not in key_columns]
-        leak = rare_category_leakage(real[compared], syn[compared], min_count)
+        categories = [c for c in compared if not _numbers_as_text(real[c])]
+        leak = rare_category_leakage(real[categories], syn[categories], min_count)
         out["tables"][name] = {
             "exact_copies": round(exact_copies(real, syn, compared), 6) if compared else None,
             "rare_leakage": round(float(leak.share), 6),
@@ -69,20 +70,30 @@ def privacy_checks(
         ori = person_view(training, relations, unit, key)
         control = person_view(holdout, relations, unit, key)
         syn_view = person_view(twin, relations, unit, key)
-    syn_view = syn_view[[c for c in ori.columns if c in syn_view.columns]]
+    # Compare the columns both views have that hold any value (an empty column has no range).
+    syn_view = syn_view[[c for c in ori.columns if c in syn_view.columns and ori[c].notna().any()]]
     ori = ori[syn_view.columns]
     control = control[syn_view.columns]
     out["exact_copies"] = round(exact_copies(ori, syn_view), 6)
     out["person_view"] = {"columns": len(ori.columns), "training": len(ori), "twin": len(syn_view)}
 
     baseline = dcr_baseline_protection(ori, syn_view, seed=seed)
-    overfit = dcr_overfitting_protection(ori, control, syn_view)
+    # SDMetrics' overfitting score assumes training and holdout of similar size: with four
+    # times as many training rows, a twin row is closer to some training row by chance alone.
+    # Compare with an equally large random sample of the training persons.
+    same_size = ori.sample(n=min(len(ori), len(control)), random_state=seed)
+    overfit = dcr_overfitting_protection(same_size, control, syn_view)
     ratios = nndr(ori, syn_view)
+    unseen = float(np.median(dcr(ori, control)))  # how far real persons the twin never saw are
     out["dcr_baseline_protection"] = _round(baseline.score)
     out["dcr_overfitting_protection"] = _round(overfit.score)
+    out["dcr_holdout_ratio"] = (
+        _round(min(baseline.median_dcr_synthetic / unseen, 1.0)) if unseen > 0 else None
+    )
     out["dcr"] = {
         "median_twin": _round(baseline.median_dcr_synthetic),
         "median_random": _round(baseline.median_dcr_random),
+        "median_unseen_real": _round(unseen),
         "zero_share": _round(float(np.mean(baseline.dcr_synthetic == 0.0))),
         "closer_to_training_share": _round(overfit.synthetic_closer_to_training_share),
         "nndr_median": _round(float(np.nanmedian(ratios))),
@@ -103,6 +114,17 @@ def privacy_checks(
     }
     out["anonymeter_attacks"] = ATTACKS
     return out
+
+
+def _numbers_as_text(column: pd.Series) -> bool:
+    """A text column whose values are mostly numbers (lab values): not a category column."""
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return False
+    present = column.dropna()
+    if present.empty:
+        return False
+    numeric = pd.to_numeric(present.astype(str).str.replace(",", "."), errors="coerce")
+    return bool(numeric.notna().mean() >= 0.9)
 
 
 def _key_columns(table: str, relations: list[Relation], keys: dict[str, str]) -> set[str]:

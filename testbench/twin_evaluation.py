@@ -13,6 +13,7 @@ Anonymeter attacks, exact copies and rare categories per table.
 
 from __future__ import annotations
 
+import getpass
 import html
 import json
 import time
@@ -95,9 +96,7 @@ def evaluate_twin(
     keys = {t: k for t, k in lake.primary_keys().items() if t in real}
     unit = find_unit_table(names, relations) if relations else names[0]
     key = unit_key(relations, unit, keys) if relations else None
-    training, holdout, control_note = _split(
-        lake, store, real, relations, unit, key, twin_id, seed
-    )
+    training, holdout, control_note = _split(lake, store, real, relations, unit, key, twin_id, seed)
     timings["load"] = time.perf_counter() - started
 
     say(f"fidelity of {subject}: SDMetrics reports and Evidently drift per table")
@@ -142,6 +141,49 @@ def evaluate_twin(
     report = report_html(checked)
     folder = _write(settings, store, tenant, subject, twin_id, checked, report, drift)
     return TwinEvaluation(checked, decision, report, drift, folder, timings)
+
+
+def record_evaluation(
+    settings: Settings,
+    tenant: Tenant,
+    result: TwinEvaluation,
+    policy: str,
+    seed: int,
+    requester: str | None = None,
+) -> str:
+    """Log an evaluation to MLflow (a draft ``twin-evaluation`` run) and its decision to the
+    tenant's audit log; return the run id."""
+    from testbench.audit import AuditLog
+    from testbench.evidence import EvidenceWriter
+
+    evidence = result.evidence
+    checks = evidence["gate"]["checks"]
+    run_id = EvidenceWriter(settings.tracking_uri, settings.artifact_root).log_run(
+        tenant=tenant.name,
+        run_name=f"twin {evidence['twin']}",
+        kind="twin-evaluation",
+        params={"seed": seed, "policy": policy},
+        metrics={c["name"]: c["value"] for c in checks if c["value"] is not None},
+        evidence=evidence,
+        tags={
+            "testbench.twin_id": str(evidence["twin"]),
+            "testbench.gate": "passed" if result.decision.passed else "failed",
+            "testbench.requester": requester or getpass.getuser(),
+            "testbench.code_version": __version__,
+        },
+        artifacts={
+            "report.html": result.report_html,
+            **{f"drift/{t}.html": text for t, text in result.drift_html.items()},
+        },
+    )
+    AuditLog(tenant.audit_path).append(
+        "twin.evaluate",
+        twin=str(evidence["twin"]),
+        passed=result.decision.passed,
+        reasons=list(result.decision.reasons),
+        run_id=run_id,
+    )
+    return run_id
 
 
 def _read_candidate(folder: Path, lake_tables: list[str]) -> dict[str, pd.DataFrame]:

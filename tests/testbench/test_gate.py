@@ -1,0 +1,214 @@
+"""The privacy gate: every check can fail it, a missing value fails it, policies load from YAML."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from testbench.errors import GateFailed
+from testbench.gate import (
+    DEFAULT_RULES,
+    CheckRule,
+    Compare,
+    Direction,
+    GatePolicy,
+    GatePolicyInvalid,
+    PrivacyGate,
+    gate_values,
+)
+
+GOOD: dict[str, object] = {
+    "quality": 0.9,
+    "diagnostic": 1.0,
+    "dcr_baseline_protection": 0.95,
+    "dcr_overfitting_protection": 0.9,
+    "dcr_holdout_ratio": 1.0,
+    "exact_copies": 0.0,
+    "rare_leakage": 0.0,
+    "singling_out": {"value": 0.01, "low": 0.0, "high": 0.03},
+    "linkability": {"value": 0.0, "low": 0.0, "high": 0.02},
+    "inference": {"value": 0.02, "low": 0.0, "high": 0.05},
+}
+
+# One value per check that breaks the default policy.
+BAD: dict[str, object] = {
+    "quality": 0.79,
+    "diagnostic": 0.98,
+    "dcr_baseline_protection": 0.19,
+    "dcr_overfitting_protection": 0.49,
+    "dcr_holdout_ratio": 0.5,
+    "exact_copies": 0.05,
+    "rare_leakage": 0.002,
+    "singling_out": {"value": 0.2, "low": 0.15, "high": 0.25},
+    "linkability": {"value": 0.3, "low": 0.2, "high": 0.4},
+    "inference": {"value": 0.64, "low": 0.6, "high": 0.68},
+}
+
+
+def test_good_twin_passes_every_check() -> None:
+    decision = PrivacyGate().decide(GOOD)
+    assert decision.passed
+    assert [c.name for c in decision.checks] == list(DEFAULT_RULES)
+    assert all(c.passed for c in decision.checks)
+    assert decision.reasons == []
+    decision.raise_if_failed()  # no error
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_each_check_can_fail_the_gate(name: str) -> None:
+    decision = PrivacyGate().decide({**GOOD, name: BAD[name]})
+    assert not decision.passed
+    assert [c.name for c in decision.checks if not c.passed] == [name]
+    assert len(decision.reasons) == 1 and decision.reasons[0].startswith(f"{name}:")
+    with pytest.raises(GateFailed, match=name):
+        decision.raise_if_failed()
+
+
+@pytest.mark.parametrize("name", list(DEFAULT_RULES))
+def test_missing_value_fails_its_check(name: str) -> None:
+    values = {k: v for k, v in GOOD.items() if k != name}
+    decision = PrivacyGate().decide(values)
+    assert not decision.passed
+    failed = next(c for c in decision.checks if c.name == name)
+    assert not failed.passed and failed.value is None
+    assert decision.reasons == [
+        f"{name}: no value (the evaluation must compute it; "
+        f"{DEFAULT_RULES[name].direction.value} {DEFAULT_RULES[name].threshold:g})"
+    ]
+
+
+@pytest.mark.parametrize("bad", [math.nan, {"value": math.nan, "low": 0.0, "high": 0.01}, "0.9"])
+def test_nan_or_non_number_fails(bad: object) -> None:
+    for name in ("quality", "inference"):
+        decision = PrivacyGate().decide({**GOOD, name: bad})
+        assert not decision.passed
+        assert "not a number" in decision.reasons[0]
+
+
+def test_empty_attack_result_fails() -> None:
+    decision = PrivacyGate().decide({**GOOD, "linkability": {}})
+    assert not decision.passed and "linkability: no value" in decision.reasons[0]
+
+
+def test_limits_are_inclusive() -> None:
+    at_limit = {**GOOD, "quality": 0.8, "exact_copies": 0.01}
+    at_limit["singling_out"] = {"value": 0.05, "low": 0.0, "high": 0.10}
+    assert PrivacyGate().decide(at_limit).passed
+
+
+def test_attack_risk_is_judged_by_its_upper_bound() -> None:
+    # The point estimate is under 0.10, but the interval does not rule out 0.14.
+    wide = {"value": 0.06, "low": 0.0, "high": 0.14}
+    decision = PrivacyGate().decide({**GOOD, "singling_out": wide})
+    assert not decision.passed
+    assert decision.reasons == ["singling_out: upper bound 0.14 is not <= 0.1"]
+    check = next(c for c in decision.checks if c.name == "singling_out")
+    assert (check.value, check.low, check.high) == (0.06, 0.0, 0.14)
+
+
+def test_attack_risk_without_interval_fails_closed() -> None:
+    decision = PrivacyGate().decide({**GOOD, "inference": 0.0})
+    assert not decision.passed
+    assert "no confidence interval" in decision.reasons[0]
+
+
+def test_decision_in_evidence_shape_is_strict_json() -> None:
+    decision = PrivacyGate().decide({**GOOD, "quality": math.nan})
+    out = decision.to_dict()
+    assert set(out) == {"passed", "checks"} and out["passed"] is False
+    first = out["checks"][0]
+    assert first == {
+        "name": "quality",
+        "value": None,
+        "threshold": 0.8,
+        "direction": "min",
+        "passed": False,
+        "low": None,
+        "high": None,
+    }
+    json.dumps(out, allow_nan=False)  # no NaN reaches the evidence
+
+
+def test_gate_values_from_twin_evaluation_evidence() -> None:
+    evidence = {
+        "fidelity": {"quality": 0.9, "diagnostic": 1.0},
+        "privacy": {
+            "dcr_baseline_protection": 0.98,
+            "dcr_overfitting_protection": 0.97,
+            "dcr_holdout_ratio": 1.0,
+            "exact_copies": 0.0,
+            "rare_leakage": 0.0,
+            "anonymeter": {"singling_out": GOOD["singling_out"], "linkability": {}},
+        },
+    }
+    values = gate_values(evidence)
+    assert values["quality"] == 0.9 and values["singling_out"] == GOOD["singling_out"]
+    assert "inference" not in values
+    decision = PrivacyGate().decide(values)
+    assert [c.name for c in decision.checks if not c.passed] == ["linkability", "inference"]
+
+
+def test_shipped_policy_file_is_the_code_defaults() -> None:
+    shipped = Path(__file__).parents[2] / "testbench" / "gate_policy.yaml"
+    assert dict(GatePolicy.from_yaml(shipped).rules) == DEFAULT_RULES
+
+
+def test_yaml_overrides_some_checks(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("quality: 0.95\nsingling_out: {threshold: 0.2, compare: value}\n")
+    policy = GatePolicy.from_yaml(path)
+    assert policy.rules["quality"] == CheckRule(0.95, Direction.MIN)
+    assert policy.rules["singling_out"] == CheckRule(0.2, Direction.MAX, Compare.VALUE)
+    assert policy.rules["inference"] == DEFAULT_RULES["inference"]
+    gate = PrivacyGate(policy)
+    assert not gate.decide(GOOD).passed  # quality 0.9 < 0.95
+    wide = {"value": 0.15, "low": 0.1, "high": 0.3}
+    decision = gate.decide({**GOOD, "quality": 0.96, "singling_out": wide})
+    assert decision.passed  # point estimate 0.15 <= 0.2 now
+
+
+def test_empty_yaml_gives_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("# nothing changed\n")
+    assert dict(GatePolicy.from_yaml(path).rules) == DEFAULT_RULES
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("qualty: 0.9\n", "unknown check 'qualty'; known checks: quality, diagnostic"),
+        ("quality: {threshold: 0.9, limit: 1}\n", "unknown key(s) ['limit']"),
+        ("quality: high\n", "threshold of 'quality' must be a number, not 'high'"),
+        ("quality: true\n", "must be a number"),
+        ("exact_copies: 5\n", "must be between 0 and 1, not 5"),
+        ("exact_copies: .nan\n", "must be between 0 and 1"),
+        ("quality: {threshold: 0.9, direction: max}\n", "direction of 'quality' is fixed"),
+        ("inference: {compare: mean}\n", "must be 'value' or 'bound', not 'mean'"),
+        ("- quality\n", "must map check names to thresholds"),
+        ("quality: [0.9\n", "cannot read gate policy"),
+    ],
+)
+def test_yaml_errors_are_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text)
+    with pytest.raises(GatePolicyInvalid) as info:
+        GatePolicy.from_yaml(path)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
+
+
+def test_missing_policy_file(tmp_path: Path) -> None:
+    with pytest.raises(GatePolicyInvalid, match="cannot read gate policy"):
+        GatePolicy.from_yaml(tmp_path / "absent.yaml")
+
+
+def test_policy_in_code_must_cover_every_check() -> None:
+    partial = {k: v for k, v in DEFAULT_RULES.items() if k != "inference"}
+    with pytest.raises(GatePolicyInvalid, match="missing: \\['inference'\\]"):
+        GatePolicy(partial)
+    flipped = {**DEFAULT_RULES, "quality": CheckRule(0.8, Direction.MAX)}
+    with pytest.raises(GatePolicyInvalid, match="fixed"):
+        GatePolicy(flipped)
