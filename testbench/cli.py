@@ -19,6 +19,7 @@ import typer
 from testbench import cli_jobs, cli_twin
 from testbench.cli_common import JsonFlag, emit, err, lake_of, say
 from testbench.cli_common import settings as load_cli_settings
+from testbench.cli_viewer import viewer_app
 from testbench.config import Settings
 from testbench.errors import TestbenchError
 
@@ -36,6 +37,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(lake_app, name="lake")
 app.add_typer(twin_app, name="twin")
 app.add_typer(audit_app, name="audit")
+app.add_typer(viewer_app, name="viewer")
 
 
 @app.callback()

@@ -171,10 +171,9 @@ def record_evaluation(
             "testbench.requester": requester or getpass.getuser(),
             "testbench.code_version": __version__,
         },
-        artifacts={
-            "report.html": result.report_html,
-            **{f"drift/{t}.html": text for t, text in result.drift_html.items()},
-        },
+        # The Evidently HTML reports draw real distributions row by row: they stay inside
+        # the lake (the twin's evaluation folder) and are never logged.
+        artifacts={"report.html": result.report_html},
     )
     AuditLog(tenant.audit_path).append(
         "twin.evaluate",
@@ -299,7 +298,8 @@ Control set: {html.escape(str(evidence.get("control", "")))}.</p>
 <p>SDMetrics quality {_fmt(fidelity.get("quality"))},
 diagnostic {_fmt(fidelity.get("diagnostic"))}.</p>
 <table><tr><th>Table</th><th>Quality</th></tr>{tables}</table>
-<p>Evidently drift reports per table are in the <code>drift/</code> folder beside this file.</p>
+<p>Evidently drift reports per table are in the <code>drift/</code> folder beside this file
+inside the lake; they show real distributions and are not published.</p>
 </body></html>
 """
 

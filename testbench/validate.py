@@ -28,7 +28,7 @@ from testbench.disclosure import DisclosureChecker, DisclosurePolicy
 from testbench.errors import TestbenchError
 from testbench.evidence.figures import validation_figures
 from testbench.evidence.writer import TAG_REQUESTER, EvidenceWriter
-from testbench.jobs.executor import Executor
+from testbench.jobs.executor import Executor, TaskFailed
 from testbench.jobs.model_card import model_card
 from testbench.jobs.summaries import regime_evidence
 from testbench.jobs.validation import (
@@ -144,7 +144,10 @@ def validate_in_lake(
             model=model,
         )
     except BaseException as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        # Our own errors are written to be safe to show; anything else (the SME's code, a
+        # library) may quote data, so only its type is recorded outside the lake.
+        safe = isinstance(exc, TestbenchError) and not isinstance(exc, TaskFailed)
+        reason = str(exc).splitlines()[0] if safe and str(exc) else "see the operator's log"
         writer.fail_run(run_id, f"{type(exc).__name__}: {reason}")
         AuditLog(tenant.audit_path).append(
             "validation.failed", actor=requester, run_id=run_id, spec=spec.name

@@ -1,4 +1,4 @@
-"""Shared fixtures: a temporary TESTBENCH_HOME and one real demo run per test session."""
+"""Shared fixtures: a temporary TESTBENCH_HOME and one real run of the chain per session."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,8 +47,29 @@ def cli():
 
 
 @pytest.fixture(scope="session")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
-    """A TESTBENCH_HOME after `testbench demo --no-dashboard --persons 500 --json`."""
-    home = tmp_path_factory.mktemp("demo") / "home"
-    result = run_cli("demo", "--no-dashboard", "--persons", "500", "--json", home=home)
-    return home, json.loads(result.stdout)
+def story_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A TESTBENCH_HOME after the whole chain, run as a user runs it (real subprocesses).
+
+    tenant create -> lake simulate (800 persons) -> twin build (bef, lpr_a_kontakt) ->
+    twin evaluate -> validate a light spec on the real lake beside the twin (draft run).
+    """
+    from specs import TABLES, write_contact_spec
+
+    root = tmp_path_factory.mktemp("story")
+    home = root / "home"
+    spec = write_contact_spec(root / "spec")
+    run_cli("tenant", "create", "acme", home=home)
+    run_cli("lake", "simulate", "acme", "--persons", "800", "--seed", "3", home=home)
+    tables = [arg for t in TABLES for arg in ("--table", t)]
+    twin = json.loads(run_cli("twin", "build", "acme", *tables, "--json", home=home).stdout)
+    evaluated = run_cli("twin", "evaluate", "acme", "--json", home=home, check=False)
+    assert evaluated.returncode in (0, 1), evaluated.stderr[-2000:]  # 1: the gate refused
+    validated = run_cli(
+        "validate", str(spec), "--tenant", "acme", "--requester", "sme-dev", "--json", home=home
+    )
+    return home, {
+        "spec": spec,
+        "twin": twin,
+        "evaluation": json.loads(evaluated.stdout),
+        "validation": json.loads(validated.stdout),
+    }

@@ -121,9 +121,13 @@ class EvidenceWriter:
             if artifacts:
                 self.client.log_artifacts(run_id, str(root))
             if model is not None:
+                import warnings
+
                 import mlflow.sklearn
 
-                mlflow.sklearn.save_model(model, str(Path(tmp) / "model"))
+                with warnings.catch_warnings():  # MLflow's notes on type hints it cannot check
+                    warnings.simplefilter("ignore", UserWarning)
+                    mlflow.sklearn.save_model(model, str(Path(tmp) / "model"))
                 self.client.log_artifacts(run_id, str(Path(tmp) / "model"), "model")
 
     def log_run(

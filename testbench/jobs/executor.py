@@ -11,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
+from testbench.errors import TestbenchError
+
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class TaskFailed(TestbenchError):
+    """A task of a job failed for good (after Ray's retries); the job has no result."""
 
 
 class Executor(Protocol):
@@ -55,14 +61,36 @@ class RayExecutor:
             }
             if self.address:
                 ray.init(address=self.address, **kwargs)
-            else:
-                ray.init(num_cpus=self.num_cpus, **kwargs)
+            else:  # "local": a new Ray of our own, never a cluster someone started on this host
+                ray.init(address="local", num_cpus=self.num_cpus, **kwargs)
         return ray
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Run every task; a worker that dies is replaced and its task retried by Ray.
+
+        Raises:
+            TaskFailed: a task raised, or its worker kept dying after ``max_retries``.
+        """
         ray = self._init()
         remote = ray.remote(max_retries=self.max_retries)(fn)
-        return list(ray.get([remote.remote(item) for item in items]))
+        refs = [remote.remote(item) for item in items]
+        try:
+            return list(ray.get(refs))
+        except ray.exceptions.RayTaskError as exc:
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            cause = exc.cause if exc.cause is not None else exc
+            raise TaskFailed(
+                f"a {getattr(fn, '__name__', 'job')} task raised {type(cause).__name__}: "
+                f"{str(cause).strip().splitlines()[-1] if str(cause).strip() else ''}"
+            ) from None
+        except ray.exceptions.RayError as exc:
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            raise TaskFailed(
+                f"a {getattr(fn, '__name__', 'job')} task failed on Ray after "
+                f"{self.max_retries} retries ({type(exc).__name__}); see the Ray logs"
+            ) from None
 
     def shutdown(self) -> None:
         """Stop a local Ray started by this executor."""

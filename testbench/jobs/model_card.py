@@ -40,7 +40,7 @@ def model_card(evidence: dict[str, Any]) -> str:
         [
             f"- Estimator: {model.get('estimator', '?')} (from `{model.get('reference', '?')}`)",
             f"- Task: {evidence.get('task')}; outcome `{evidence.get('target')}`",
-            f"- Specification hash: `{str(evidence.get('spec_hash', ''))[:16]}`; "
+            f"- Specification hash: `{str(evidence.get('spec_hash', ''))[:12]}`; "
             f"test-bench {evidence.get('code_version', '?')}",
             f"- Requested by: {evidence.get('requested_by') or 'not stated'}",
             f"- Released as a fitted model: {'yes' if model.get('released') else 'no'} "

@@ -20,7 +20,7 @@ identical results.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -175,22 +175,19 @@ def run_validation_job(
         for regime, split in splits.items()
         for replicates in chunks(job.bootstrap, BOOT_CHUNK)
     ]
-    # Subgroups bootstrap inside their own tasks, one per regime, beside the chunks.
-    subgroup_items = (
-        [
-            _SubgroupTask(
-                job, _y(job, split.test), final[regime].prediction, split.test[list(job.subgroups)]
-            )
-            for regime, split in splits.items()
-        ]
-        if job.subgroups
-        else []
-    )
+    # Subgroups bootstrap inside their own tasks, one per regime and variable (balanced waves).
+    subgroup_items = [
+        _SubgroupTask(
+            job, regime, _y(job, split.test), final[regime].prediction, split.test[[variable]]
+        )
+        for regime, split in splits.items()
+        for variable in job.subgroups
+    ]
     say(f"bootstrapping: {len(boots)} chunks of up to {BOOT_CHUNK} replicates")
     wave: list[Any] = [*boots, *subgroup_items]
     done = executor.map(_second_wave, wave)
     boot_values = done[: len(boots)]
-    subgroup_reports = dict(zip(splits, done[len(boots) :], strict=False))
+    subgroup_reports = _merge_subgroups(subgroup_items, done[len(boots) :])
 
     results: dict[str, RegimeResult] = {}
     for regime in (r for r in REGIMES if r in splits):
@@ -220,6 +217,7 @@ def run_validation_job(
 @dataclass(frozen=True)
 class _SubgroupTask:
     job: ValidationJob
+    regime: str
     y: np.ndarray
     prediction: np.ndarray
     groups: pd.DataFrame
@@ -240,6 +238,19 @@ def _second_wave(item: BootTask | _SubgroupTask) -> Any:
         n_boot=max(job.bootstrap, 1),
         seed=job.seed,
     )
+
+
+def _merge_subgroups(
+    items: list[_SubgroupTask], reports: list[SubgroupReport]
+) -> dict[str, SubgroupReport]:
+    """One report per regime from the per-variable reports, variables in spec order."""
+    merged: dict[str, SubgroupReport] = {}
+    for item, report in zip(items, reports, strict=True):
+        if item.regime in merged:
+            first = merged[item.regime]
+            report = replace(first, results=first.results + report.results)
+        merged[item.regime] = report
+    return merged
 
 
 def _fit_tasks(job: ValidationJob, regime: str, split: Split) -> list[FitTask]:

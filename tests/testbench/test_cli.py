@@ -10,36 +10,77 @@ from mlflow.tracking import MlflowClient
 from testbench.audit import AuditLog
 
 
-def test_demo_logs_a_run_with_auroc_for_real_and_twin(demo_home: tuple[Path, dict], cli) -> None:
-    home, result = demo_home
-    client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
-    experiment = client.get_experiment_by_name("testbench/demo")
-    assert experiment is not None
-    runs = client.search_runs([experiment.experiment_id])
-    assert [r.info.run_id for r in runs] == [result["run_id"]]
-    metrics = runs[0].data.metrics
-    assert 0.5 < metrics["auroc_trtr"] <= 1.0  # the simulated outcome carries a real signal
-    assert 0.0 <= metrics["auroc_tstr"] <= 1.0
-    assert 0.0 < metrics["twin_quality"] <= 1.0
-    assert runs[0].info.status == "FINISHED"
+def _client(home: Path) -> MlflowClient:
+    return MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
 
 
-def test_demo_leaves_an_encrypted_lake_a_twin_and_an_intact_audit_log(
-    demo_home: tuple[Path, dict],
-    cli,
-) -> None:
-    home, result = demo_home
-    assert (home / "tenants" / "demo" / "lake.duckdb").exists()
-    twin_dir = home / "twins" / "demo" / str(result["twin_id"])
-    assert sorted(p.name for p in (twin_dir / "tables").iterdir()) == [
-        "bef.parquet",
-        "lpr_a_kontakt.parquet",
-    ]
-    verify = cli("audit", "verify", "demo", home=home)
-    assert "chain intact" in verify.stdout
-    status = json.loads(cli("lake", "status", "demo", "--json", home=home).stdout)
-    assert {"bef", "lpr_a_kontakt"} <= {t["name"] for t in status["tables"]}
-    assert any(r["child_table"] == "lpr_a_kontakt" for r in status["relations"])
+def test_validate_logs_a_draft_run_with_every_regime_and_its_provenance(story_home) -> None:
+    home, story = story_home
+    evidence = story["validation"]
+    assert list(evidence["regimes"]) == ["TRTR", "TSTR", "TSTS"]
+    trtr = evidence["regimes"]["TRTR"]["metrics"]["auroc"]
+    assert 0.5 < trtr["value"] <= 1.0  # earlier contacts and age carry a real signal
+    assert trtr["low"] <= trtr["value"] <= trtr["high"]
+    run = _client(home).get_run(evidence["run_id"])
+    assert run.info.status == "FINISHED"
+    tags = run.data.tags
+    assert tags["testbench.status"] == "draft"
+    assert tags["testbench.tenant"] == "acme" and tags["testbench.requester"] == "sme-dev"
+    assert tags["testbench.twin_id"] == story["twin"]["twin_id"]
+    assert len(tags["testbench.spec_hash"]) == 64 and len(tags["testbench.lake_snapshot"]) > 10
+    assert tags["testbench.data"] == "real" and tags["testbench.code_version"]
+    files = {f.path for f in _client(home).list_artifacts(run.info.run_id)}
+    assert {"evidence.json", "model_card.md", "disclosure_manifest.json", "figures"} <= files
+    assert "## Intended use" in evidence["model_card"]
+    assert evidence["disclosure"]["checked"] > 100
+
+
+def test_validation_evidence_holds_no_person_identifier(story_home, cli) -> None:
+    home, story = story_home
+    text = json.dumps(story["validation"])
+    status = json.loads(cli("lake", "status", "acme", "--json", home=home).stdout)
+    assert status["tables"]  # the lake is there ...
+    twin_dir = home / "twins" / "acme" / story["twin"]["twin_id"] / "tables"
+    import pandas as pd
+
+    fake_ids = pd.read_parquet(twin_dir / "bef.parquet")["pnr"].astype(str)
+    assert not any(pnr in text for pnr in fake_ids)  # ... and no twin id leaks either
+    assert all(len(word) != 16 for word in text.replace('"', " ").split() if word.isalnum())
+
+
+def test_approve_enforces_four_eyes_and_publishes(story_home, cli) -> None:
+    home, story = story_home
+    run_id = story["validation"]["run_id"]
+    same = cli("approve", run_id, "--reviewer", "sme-dev", home=home, check=False)
+    assert same.returncode != 0 and "cannot also approve" in same.stderr
+    assert _client(home).get_run(run_id).data.tags["testbench.status"] == "draft"
+    cli("approve", run_id, "--reviewer", "region-reviewer", home=home)
+    tags = _client(home).get_run(run_id).data.tags
+    assert (
+        tags["testbench.status"] == "published" and tags["testbench.reviewer"] == "region-reviewer"
+    )
+    again = cli("approve", run_id, "--reviewer", "someone-else", home=home, check=False)
+    assert again.returncode != 0 and "already published" in again.stderr
+    log = AuditLog(home / "tenants" / "acme" / "audit.jsonl").entries()
+    assert any(e["action"] == "evidence.approve" and e["actor"] == "region-reviewer" for e in log)
+    assert "chain intact" in cli("audit", "verify", "acme", home=home).stdout
+
+
+def test_twin_evaluate_prints_the_gate_and_records_it(story_home) -> None:
+    home, story = story_home
+    evaluation = story["evaluation"]
+    names = {c["name"] for c in evaluation["gate"]["checks"]}
+    assert {"quality", "dcr_baseline_protection", "singling_out", "inference"} <= names
+    assert all(
+        {"name", "value", "threshold", "passed"} <= set(c) for c in evaluation["gate"]["checks"]
+    )
+    assert evaluation["gate"]["passed"] == all(c["passed"] for c in evaluation["gate"]["checks"])
+    assert Path(evaluation["report"]).exists()
+    log = AuditLog(home / "tenants" / "acme" / "audit.jsonl").entries()
+    decided = [e for e in log if e["action"] == "twin.evaluate"]
+    assert decided and decided[-1]["details"]["passed"] == evaluation["gate"]["passed"]
+    run = _client(home).get_run(evaluation["run_id"])
+    assert run.data.tags["testbench.kind"] == "twin-evaluation"
 
 
 def test_tenant_commands_and_json_output(tmp_path: Path, cli) -> None:
@@ -68,8 +109,9 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path: Path, cli) -> Non
 def test_every_command_has_help(tmp_path: Path, cli) -> None:
     for command in (
         [], ["tenant"], ["tenant", "create"], ["tenant", "list"], ["lake", "simulate"],
-        ["lake", "ingest"], ["lake", "status"], ["twin", "build"], ["audit", "verify"], ["demo"],
-        ["dashboard"],
+        ["lake", "ingest"], ["lake", "status"], ["twin", "build"], ["twin", "evaluate"],
+        ["twin", "export"], ["audit", "verify"], ["validate"], ["submit"], ["approve"],
+        ["viewer"], ["demo"], ["dashboard"],
     ):  # fmt: skip
         out = cli(*command, "--help", home=tmp_path / "home")
         assert "Usage:" in out.stdout and len(out.stdout) > 100

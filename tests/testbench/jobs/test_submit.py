@@ -1,0 +1,104 @@
+"""`testbench submit`: a validation as a Ray Job on a real local Ray head (its own ports)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from specs import write_contact_spec
+from testbench.config import Settings
+from testbench.jobs.submit import SubmitError, follow, submit_validation
+
+RAY = Path(sys.executable).with_name("ray")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def ray_head(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A Ray head with a dashboard (the Jobs API) on free ports, stopped afterwards.
+
+    Stopped by killing its own process group: `ray stop` would stop every Ray on the host.
+    """
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")  # Ray 2.60 heads require the local token
+    temp = tempfile.mkdtemp(prefix="rayh", dir="/tmp")  # short: Ray's socket paths are limited
+    dashboard = _free_port()
+    command = [
+        str(RAY), "start", "--head", "--block", f"--port={_free_port()}",
+        f"--dashboard-port={dashboard}", f"--dashboard-agent-listen-port={_free_port()}",
+        "--include-dashboard=true", "--num-cpus=2", "--disable-usage-stats", f"--temp-dir={temp}",
+    ]  # fmt: skip
+    log = Path(temp) / "head.log"
+    with log.open("w") as out:
+        head = subprocess.Popen(command, stdout=out, stderr=out, start_new_session=True)
+    address = f"http://127.0.0.1:{dashboard}"
+    try:
+        _wait_for_jobs_api(address, head, log)
+        yield address
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+        subprocess.run(["pkill", "-9", "-f", temp], check=False)  # any stray of this head only
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _wait_for_jobs_api(address: str, head: subprocess.Popen[bytes], log: Path) -> None:
+    from ray.job_submission import JobSubmissionClient
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if head.poll() is not None:
+            raise AssertionError(f"ray head exited: {log.read_text()[-2000:]}")
+        try:
+            JobSubmissionClient(address).list_jobs()
+            return
+        except Exception:
+            time.sleep(1)
+    raise AssertionError("the Ray Jobs API did not come up in 120 s")
+
+
+def test_submit_runs_the_validation_as_a_ray_job(story_home, ray_head: str, tmp_path: Path) -> None:
+    home, _ = story_home
+    settings = Settings(home=home, job_python=sys.executable)
+    spec = write_contact_spec(tmp_path / "spec", folds=2, bootstrap=20)
+    job_id = submit_validation(settings, ray_head, spec, "acme", requester="sme-dev")
+    assert job_id.startswith("raysubmit_")
+    lines: list[str] = []
+    status = follow(ray_head, job_id, lines.append, poll_s=1.0, timeout_s=400)
+    logs = "".join(lines)
+    assert status == "SUCCEEDED", logs[-3000:]
+    runs = MlflowClient(f"sqlite:///{home / 'mlflow.db'}").search_runs(
+        [
+            e.experiment_id
+            for e in MlflowClient(f"sqlite:///{home / 'mlflow.db'}").search_experiments()
+        ],
+        filter_string="tags.`testbench.requester` = 'sme-dev' and attributes.status = 'FINISHED'",
+    )
+    assert any(run.info.run_id in logs for run in runs)  # the job printed its run id
+
+
+def test_submit_refuses_a_missing_spec_and_an_unreachable_cluster(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    with pytest.raises(SubmitError, match="does not exist"):
+        submit_validation(settings, "http://127.0.0.1:9", tmp_path / "nope.yaml", "acme")
+    spec = write_contact_spec(tmp_path / "spec")
+    with pytest.raises(SubmitError, match=r"cannot reach|refused"):
+        submit_validation(settings, f"http://127.0.0.1:{_free_port()}", spec, "acme")
