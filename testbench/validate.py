@@ -88,6 +88,10 @@ def validate_in_lake(
         raise TestbenchError(f"--data must be one of {', '.join(DATA_CHOICES)}; got {data!r}")
     say = progress or (lambda _m: None)
     spec = load_spec(spec_path)
+    # Build the model once here: a broken model file fails before any work, and the model's
+    # module is registered in this process, so fitted models of its own classes come back
+    # from the workers.
+    spec.build_model()
     requester = requester or spec.requested_by or getpass.getuser()
     tenant = TenantRegistry(settings).get(tenant_name)
     lake = tenant_lake(tenant, actor=f"validation:{spec.name}")
@@ -177,6 +181,7 @@ def validate_bundle(
 
     say = progress or (lambda _m: None)
     spec = load_spec(spec_path)
+    spec.build_model()  # fail fast, and register the model's module here (see above)
     bundle = load_bundle(bundle_dir)
     say(f"cohort SQL of {spec.name!r} on the twin bundle {bundle_dir}")
     twin = run_cohort_sql(spec, functools.partial(query_frames, bundle.tables))

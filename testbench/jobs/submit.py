@@ -23,7 +23,7 @@ class SubmitError(TestbenchError):
     """The Ray cluster refused the job or could not be reached."""
 
 
-def _client(address: str):  # type: ignore[no-untyped-def]
+def _client(address: str):
     from ray.job_submission import JobSubmissionClient
 
     try:
