@@ -269,6 +269,8 @@ def _evaluate(
         "sources": sources,
         "regimes": {name: regime_evidence(job, result) for name, result in results.items()},
     }
+    if spec.evaluation.bootstrap == 0:  # asked for no intervals: the one replicate run is hidden
+        _drop_intervals(evidence["regimes"])
     evidence["model_card"] = model_card(evidence)
     checker = DisclosureChecker(
         DisclosurePolicy.from_settings(settings), len(cohort_frame), id_columns=(spec.id_column,)
@@ -297,6 +299,20 @@ def lake_sources(lake: Any, min_count: int) -> list[dict[str, Any]]:
             }
         )
     return sources
+
+
+def _drop_intervals(node: Any) -> None:
+    """Set every ``low``/``high`` of an estimate to None, in place."""
+    if isinstance(node, dict):
+        if "value" in node and "low" in node:
+            node["low"] = node["high"] = None
+        if "model" in node and isinstance(node.get("low"), list):  # the decision curve's band
+            node["low"], node["high"] = [], []
+        for child in node.values():
+            _drop_intervals(child)
+    elif isinstance(node, list):
+        for child in node:
+            _drop_intervals(child)
 
 
 def _release(results: dict[str, RegimeResult]) -> tuple[bool, str, Any]:

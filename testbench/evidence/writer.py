@@ -125,9 +125,17 @@ class EvidenceWriter:
 
                 import mlflow.sklearn
 
+                from skops.io import dumps, get_untrusted_types
+
+                # MLflow stores sklearn models with skops, which refuses classes it does not
+                # know; the SME's own classes (from its model file) are trusted by name here,
+                # and loading the model needs that file importable, as the model card says.
+                trusted = get_untrusted_types(data=dumps(model))
                 with warnings.catch_warnings():  # MLflow's notes on type hints it cannot check
                     warnings.simplefilter("ignore", UserWarning)
-                    mlflow.sklearn.save_model(model, str(Path(tmp) / "model"))
+                    mlflow.sklearn.save_model(
+                        model, str(Path(tmp) / "model"), skops_trusted_types=trusted or None
+                    )
                 self.client.log_artifacts(run_id, str(Path(tmp) / "model"), "model")
 
     def log_run(

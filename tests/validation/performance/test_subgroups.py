@@ -108,3 +108,25 @@ def test_continuous_outcome_has_no_event_count() -> None:
 def test_mismatched_lengths_are_rejected() -> None:
     with pytest.raises(ValueError, match="same length"):
         subgroup_report([0, 1, 0], [0.1, 0.9, 0.2], pd.Series(["a", "b"]), {"brier": brier})
+
+
+def test_subgroup_estimates_equal_fairlearns_metricframe() -> None:
+    """Our per-subgroup point estimates are fairlearn's MetricFrame.by_group values."""
+    from fairlearn.metrics import MetricFrame
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    rng = np.random.default_rng(11)
+    n = 900
+    group = pd.Series(rng.choice(["a", "b", "c"], n), name="group")
+    p = rng.uniform(0.05, 0.95, n)
+    y = (rng.random(n) < p).astype(int)
+    ours = subgroup_report(y, p, group, {"auroc": auroc, "brier": brier}, n_boot=20, seed=1)
+    frame = MetricFrame(
+        metrics={"auroc": roc_auc_score, "brier": brier_score_loss},
+        y_true=y,
+        y_pred=p,
+        sensitive_features=group,
+    ).by_group
+    for result in ours.results:
+        for name in ("auroc", "brier"):
+            assert result.metrics[name].estimate == pytest.approx(frame.loc[result.value, name])
