@@ -193,7 +193,9 @@ def validate_bundle(
     evidence, checker, _ = _evaluate(
         settings, spec, None, twin, None, executor, say, "bundle", twin_id, sources
     )
-    evidence.update(tenant=str(bundle.manifest.get("tenant", "")), requested_by=None)
+    evidence.update(
+        tenant=str(bundle.manifest.get("tenant", "")), requested_by=None, lake_snapshot=None
+    )
     return ValidationOutcome(checker.check_evidence(evidence), None)
 
 
@@ -212,8 +214,10 @@ def _evaluate(
     """The shared core: job, evidence, model card, release decision, checker."""
     from testbench.jobs.executor import SerialExecutor
 
+    # SQL without ORDER BY returns rows in whatever order DuckDB's threads finish; sort by the
+    # unit id so splits, folds and bootstraps are the same on every run and every machine.
     cohorts = {
-        name: resolve_cohort(spec, frame)
+        name: resolve_cohort(spec, _sorted(frame, spec.id_column))
         for name, frame in (("real", real), ("twin", twin))
         if frame is not None
     }
@@ -299,6 +303,12 @@ def lake_sources(lake: Any, min_count: int) -> list[dict[str, Any]]:
             }
         )
     return sources
+
+
+def _sorted(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    if id_column not in frame.columns:
+        return frame  # resolve_cohort names the missing column
+    return frame.sort_values(id_column, kind="stable").reset_index(drop=True)
 
 
 def _drop_intervals(node: Any) -> None:

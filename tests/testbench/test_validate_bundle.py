@@ -1,0 +1,54 @@
+"""The same spec on a twin bundle (an SME's laptop: no lake, no key) as inside the lake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from testbench.bundle import export_bundle
+from testbench.config import Settings
+from testbench.gate import PrivacyGate
+from testbench.tenants import TenantRegistry
+from testbench.twins import TwinStore
+
+# Gate inputs that pass: the gate itself is tested in test_gate.py; here it only opens the door.
+PASSING = {
+    "quality": 0.9,
+    "diagnostic": 1.0,
+    "dcr_baseline_protection": 0.9,
+    "dcr_overfitting_protection": 0.9,
+    "dcr_holdout_ratio": 1.0,
+    "exact_copies": 0.0,
+    "rare_leakage": 0.0,
+    "singling_out": {"value": 0.0, "low": 0.0, "high": 0.02},
+    "linkability": {"value": 0.0, "low": 0.0, "high": 0.02},
+    "inference": {"value": 0.0, "low": 0.0, "high": 0.02},
+}
+
+
+def test_bundle_run_gives_the_twin_regime_of_the_lake_run(story_home, tmp_path: Path, cli) -> None:
+    home, story = story_home
+    settings = Settings(home=home)
+    tenant = TenantRegistry(settings).get("acme")
+    twin_id = story["twin"]["twin_id"]
+    evaluation = {
+        "schema": 1,
+        "kind": "twin-evaluation",
+        "tenant": "acme",
+        "twin": twin_id,
+        "gate": PrivacyGate().decide(PASSING).to_dict(),
+    }
+    bundle = export_bundle(
+        TwinStore(settings, tenant), twin_id, tmp_path / "bundle", evaluation, ""
+    )
+
+    laptop = tmp_path / "laptop"  # an empty TESTBENCH_HOME: no tenant, no key, no lake
+    out = cli("validate", str(story["spec"]), "--bundle", str(bundle), "--json", home=laptop)
+    evidence = json.loads(out.stdout)
+    assert evidence["run_id"] is None and evidence["data"] == "bundle"
+    assert list(evidence["regimes"]) == ["TSTS"]
+    inside = story["validation"]
+    # Same code path, same output shape, and on the same twin rows the same numbers.
+    assert set(evidence) == set(inside)
+    assert evidence["regimes"]["TSTS"] == inside["regimes"]["TSTS"]
+    assert not (laptop / "tenants").exists() and not (laptop / "keys").exists()
