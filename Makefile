@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERSONS ?= 20000
 
-.PHONY: demo test lint typecheck pytest bench bench-quick install clean help
+.PHONY: demo test lint typecheck pytest bench bench-quick install clean help chromium
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,7 +36,14 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck pytest  ## ruff, mypy and the fast tests
+# The browser test drives Debian's Chromium (Playwright never downloads a browser here).
+chromium:  ## Install Chromium for the browser test when it is missing
+	@command -v chromium >/dev/null || \
+	if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	elif command -v sudo >/dev/null; then sudo apt-get update && sudo apt-get install -y chromium; \
+	else echo "chromium is missing and there is no sudo: the browser test will be skipped" >&2; fi
+
+test: chromium lint typecheck pytest  ## ruff, mypy and the fast tests (installs chromium if missing)
 
 bench: $(STAMP)  ## Time this project against its peers (prints ratios; tens of minutes)
 	$(BIN)/python benchmarks/run_all.py

@@ -248,12 +248,14 @@ def serve_dashboard(settings: Settings, port: int, demo_mode: bool | None = None
     env = dict(os.environ)
     env["TESTBENCH_HOME"] = str(settings.home.resolve())
     env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
+    env["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     if demo_mode if demo_mode is not None else settings.demo_mode:
         env["TESTBENCH_DEMO_MODE"] = "1"
     command = [
         sys.executable, "-m", "streamlit", "run", str(app_path),
         "--server.port", str(port), "--server.headless", "true",
         "--server.address", "localhost", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
     say(f"dashboard: http://localhost:{port}  (Ctrl-C stops it)")
     try:

@@ -79,6 +79,8 @@ def summary_lines(evidence: dict[str, Any]) -> list[str]:
         if low is not None and high is not None:
             shown += f" ({low:.3f}-{high:.3f})"
         lines.append(f"  {regime}: {headline.upper()} {shown}, {block['n_test']} test rows")
+    for regime, why in (evidence.get("regimes_skipped") or {}).items():
+        lines.append(f"  {regime}: not estimated ({why})")
     return lines
 
 

@@ -25,20 +25,27 @@ from testbench import __version__
 from testbench.audit import AuditLog
 from testbench.config import Settings
 from testbench.disclosure import DisclosureChecker, DisclosurePolicy
-from testbench.errors import TestbenchError
+from testbench.errors import SpecError, TestbenchError
 from testbench.evidence.figures import validation_figures
 from testbench.evidence.writer import TAG_REQUESTER, EvidenceWriter
 from testbench.jobs.executor import Executor, TaskFailed
 from testbench.jobs.model_card import model_card
 from testbench.jobs.summaries import regime_evidence
 from testbench.jobs.validation import (
+    JobError,
     RegimeResult,
     ValidationJob,
     plan_splits,
     run_validation_job,
 )
 from testbench.lake.cohort import query_frames
-from testbench.spec import ValidationSpec, load_spec, resolve_cohort, run_cohort_sql
+from testbench.spec import (
+    CohortData,
+    ValidationSpec,
+    load_spec,
+    resolve_cohort,
+    run_cohort_sql,
+)
 
 Progress = Callable[[str], None]
 DATA_CHOICES = ("real", "twin")
@@ -133,6 +140,12 @@ def validate_in_lake(
             requested_by=requester,
             lake_snapshot=lake.snapshot_hash(),
         )
+        if twin_id is not None:  # how faithful the twin behind TSTR/TSTS is, for the reader
+            twin_manifest = store.manifest(twin_id)
+            evidence["fidelity"] = {
+                "quality": twin_manifest.quality,
+                **twin_manifest.quality_properties,
+            }
         checked = checker.check_evidence(evidence)
         say("logging disclosure-checked evidence to MLflow (draft)")
         writer.finish_run(
@@ -216,11 +229,19 @@ def _evaluate(
 
     # SQL without ORDER BY returns rows in whatever order DuckDB's threads finish; sort by the
     # unit id so splits, folds and bootstraps are the same on every run and every machine.
-    cohorts = {
-        name: resolve_cohort(spec, _sorted(frame, spec.id_column))
-        for name, frame in (("real", real), ("twin", twin))
-        if frame is not None
-    }
+    cohorts: dict[str, CohortData] = {}
+    skipped: dict[str, str] = {}
+    if real is not None:
+        cohorts["real"] = resolve_cohort(spec, _sorted(real, spec.id_column))
+    if twin is not None:
+        try:
+            cohorts["twin"] = resolve_cohort(spec, _sorted(twin, spec.id_column))
+        except SpecError as exc:
+            if real is None:
+                raise
+            # The twin may lack what the cohort needs (e.g. too few outcomes): the real-data
+            # regime still stands, and the evidence says why the twin regimes are missing.
+            skipped = _twin_skipped(f"the twin's cohort cannot be used: {exc}")
     first = next(iter(cohorts.values()))
     job = ValidationJob(
         name=spec.name,
@@ -238,7 +259,14 @@ def _evaluate(
         min_count=settings.min_cell_count,
     )
     frames = {name: c.frame for name, c in cohorts.items()}
-    splits = plan_splits(job, frames.get("real"), frames.get("twin"), holdout)
+    try:
+        splits = plan_splits(job, frames.get("real"), frames.get("twin"), holdout)
+    except JobError as exc:
+        if "real" not in frames or "twin" not in frames:
+            raise
+        skipped = _twin_skipped(f"the twin's cohort cannot be used: {exc}")
+        splits = plan_splits(job, frames["real"], None)
+        frames.pop("twin")
     results = run_validation_job(job, splits, executor or SerialExecutor(), say)
     cohort_frame = frames.get("real", frames.get("twin"))
     assert cohort_frame is not None
@@ -272,6 +300,7 @@ def _evaluate(
         "cohort": _cohort_counts(job, cohort_frame, results),
         "sources": sources,
         "regimes": {name: regime_evidence(job, result) for name, result in results.items()},
+        "regimes_skipped": skipped,
     }
     if spec.evaluation.bootstrap == 0:  # asked for no intervals: the one replicate run is hidden
         _drop_intervals(evidence["regimes"])
@@ -303,6 +332,10 @@ def lake_sources(lake: Any, min_count: int) -> list[dict[str, Any]]:
             }
         )
     return sources
+
+
+def _twin_skipped(reason: str) -> dict[str, str]:
+    return {"TSTR": reason, "TSTS": reason}
 
 
 def _sorted(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:

@@ -113,12 +113,14 @@ def model_card(evidence: dict[str, Any]) -> str:
             "subgroup results for unequal performance before use.",
         ],
     )
+    skipped = evidence.get("regimes_skipped") or {}
     lines += _section(
         "Caveats and recommendations",
         [
             "Compare TSTR with TRTR: a large gap means the synthetic twin misses structure the "
             "model relies on. Intervals reflect sampling of the test set only, not shifts "
             "between sites or years.",
+            *(f"- {regime} was not estimated: {why}" for regime, why in skipped.items()),
         ],
     )
     return "\n".join(lines).rstrip() + "\n"

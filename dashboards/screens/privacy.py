@@ -1,0 +1,81 @@
+"""Privacy: every check of the privacy gate on the twin, with value, threshold and decision."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.i18n import MISSING, number, t, tf
+from dashboards.view import View, require_view
+from dashboards.widgets import header, table
+
+# Gate check names -> catalogue keys (testbench.gate.DEFAULT_RULES); others shown as named.
+CHECK_KEYS = {
+    "quality": "privacy.check.quality",
+    "diagnostic": "privacy.check.diagnostic",
+    "dcr_baseline_protection": "privacy.check.dcr_baseline_protection",
+    "dcr_overfitting_protection": "privacy.check.dcr_overfitting_protection",
+    "dcr_holdout_ratio": "privacy.check.dcr_holdout_ratio",
+    "exact_copies": "privacy.check.exact_copies",
+    "rare_leakage": "privacy.check.rare_leakage",
+    "singling_out": "privacy.check.singling_out",
+    "linkability": "privacy.check.linkability",
+    "inference": "privacy.check.inference",
+}
+
+
+def render(view: View) -> None:
+    """The gate's decision and its checks, from the twin's published evaluation."""
+    lang = view.lang
+    header(view, "privacy.title", "privacy.intro")
+    found = view.twin_evaluation()
+    if found is None:
+        st.info(tf("twin.not_published", lang, twin=view.evidence.get("twin_id") or "–"))
+        return
+    _, twin = found
+    gate = twin.get("gate") or {}
+    if gate.get("passed"):
+        st.success(t("privacy.gate_passed", lang))
+    else:
+        st.error(t("privacy.gate_failed", lang))
+    checks = gate.get("checks") or []
+    table(
+        pd.DataFrame(
+            {
+                t("privacy.check", lang): [_name(c.get("name"), lang) for c in checks],
+                t("privacy.value", lang): [_num(c.get("value"), lang) for c in checks],
+                t("privacy.threshold", lang): [
+                    ("≥ " if c.get("direction") == "min" else "≤ ") + _num(c.get("threshold"), lang)
+                    for c in checks
+                ],
+                t("privacy.interval", lang): [_interval(c, lang) for c in checks],
+                t("privacy.decision", lang): [
+                    t("privacy.passed" if c.get("passed") else "privacy.failed", lang)
+                    for c in checks
+                ],
+            }
+        )
+    )
+    st.caption(t("privacy.explain", lang))
+
+
+def _name(name: object, lang: str) -> str:
+    key = CHECK_KEYS.get(str(name))
+    return t(key, lang) if key else str(name)
+
+
+def _num(value: object, lang: str) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number(value, lang, 3)
+    return MISSING
+
+
+def _interval(check: dict, lang: str) -> str:
+    low, high = check.get("low"), check.get("high")
+    if low is None or high is None:
+        return MISSING
+    return f"{_num(low, lang)}–{_num(high, lang)}"
+
+
+if __name__ == "__main__":
+    render(require_view())
