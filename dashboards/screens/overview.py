@@ -69,7 +69,8 @@ def render(view: View) -> None:
         columns[-1].metric(t("overview.twin_quality", lang), estimate({"value": fidelity}, lang))
     table(metric_table(view, BINARY_HEADLINE if view.binary else REGRESSION_HEADLINE))
     for regime in ev.get("regimes_skipped") or {}:
-        st.warning(tf("overview.regime_skipped", lang, regime=regime_name(regime, lang)))
+        message = tf("overview.regime_skipped", lang, regime=regime_name(regime, lang))
+        st.warning(message[:1].upper() + message[1:])
     st.caption(t("overview.explain", lang))
 
 

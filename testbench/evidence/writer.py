@@ -18,6 +18,12 @@ TAG_REVIEWER = "testbench.reviewer"  # who published it
 EVIDENCE_FILE = "evidence.json"  # the run's summary, read by the dashboard
 
 
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
 def experiment_name(tenant: str) -> str:
     """The MLflow experiment that holds one tenant's runs."""
     return EXPERIMENT_PREFIX + tenant
@@ -124,7 +130,6 @@ class EvidenceWriter:
                 import warnings
 
                 import mlflow.sklearn
-
                 from skops.io import dumps, get_untrusted_types
 
                 # MLflow stores sklearn models with skops, which refuses classes it does not
@@ -134,7 +139,10 @@ class EvidenceWriter:
                 with warnings.catch_warnings():  # MLflow's notes on type hints it cannot check
                     warnings.simplefilter("ignore", UserWarning)
                     mlflow.sklearn.save_model(
-                        model, str(Path(tmp) / "model"), skops_trusted_types=trusted or None
+                        model,
+                        str(Path(tmp) / "model"),
+                        skops_trusted_types=trusted or None,
+                        pip_requirements=[f"scikit-learn=={_sklearn_version()}"],
                     )
                 self.client.log_artifacts(run_id, str(Path(tmp) / "model"), "model")
 
