@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,9 +51,7 @@ class FitTask:
     features: tuple[str, ...]  # model inputs
     target: str  # outcome column
     model_factory: Callable[[], BaseEstimator]  # builds the SME's unfitted estimator
-    seed: int  # for permutation importance and the membership attack
-    importance: bool = False  # compute permutation feature importance on the test rows
-    membership: bool = False  # run the membership-inference check (the model to release)
+    seed: int  # seeds nothing in the fit itself; kept for the SME's estimator's use
 
 
 @dataclass(frozen=True)
@@ -64,11 +62,9 @@ class FitResult:
     fold: int | None  # as in FitTask
     prediction: np.ndarray  # probability of 1 (binary) or predicted value, per test row
     cv_metrics: dict[str, float]  # CV_METRICS on this task's test rows (NaN when undefined)
-    importance: list[dict[str, float | str]] = field(default_factory=list)  # feature, mean, sd
-    membership: dict[str, float] | None = None  # attack AUC and advantage, when asked
     estimator: str = ""  # class name of the fitted model (its last step for a pipeline)
     instance_based: bool = False  # k-NN / SVM: never released
-    model: BaseEstimator | None = None  # the fitted model, only when membership was checked
+    model: BaseEstimator | None = None  # the fitted model of a final fit (job-internal)
     seconds: float = 0.0  # wall-clock time of the task
 
 
@@ -103,19 +99,57 @@ def fit_task(task: FitTask) -> FitResult:
         estimator=_estimator_name(model),
         instance_based=_instance_based(model),
     )
-    extra: dict[str, Any] = {}
-    if task.importance:
-        extra["importance"] = _permutation_importance(model, x_test, y_test, task)
+    return _replace(
+        result,
+        model=model if task.fold is None else None,
+        seconds=time.perf_counter() - start,
+    )
+
+
+@dataclass(frozen=True)
+class InspectTask:
+    """Look inside one fitted final model: permutation importance, and for the model that may
+    be released (trained on real data) a membership-inference attack."""
+
+    regime: str  # as in FitTask
+    task: str  # BINARY or REGRESSION
+    model: BaseEstimator  # the fitted final model
+    train: pd.DataFrame  # its training rows (features and target)
+    test: pd.DataFrame  # its test rows
+    features: tuple[str, ...]  # model inputs
+    target: str  # outcome column
+    seed: int  # seeds the permutations and the attack's samples
+    membership: bool  # run the membership attack
+
+
+@dataclass(frozen=True)
+class InspectResult:
+    """Aggregates from one :class:`InspectTask`."""
+
+    regime: str  # as in InspectTask
+    importance: list[dict[str, float | str]]  # feature, mean, sd; most important first
+    membership: dict[str, float] | None  # attack AUC and advantage, when asked
+
+
+def inspect_task(task: InspectTask) -> InspectResult:
+    """Permutation importance on the test rows, and the membership attack when asked."""
+    x_test = task.test[list(task.features)]
+    y_test = task.test[task.target].to_numpy(dtype=float)
+    importance = _permutation_importance(task.model, x_test, y_test, task.task, task.seed)
+    membership = None
     if task.membership:
         from validation.privacy.membership import membership_inference
 
         attack = membership_inference(
-            model, x_train, y_train.to_numpy(), x_test, y_test, seed=task.seed
+            task.model,
+            task.train[list(task.features)],
+            task.train[task.target].to_numpy(),
+            x_test,
+            y_test,
+            seed=task.seed,
         )
-        extra["membership"] = {"auc": float(attack.auc), "advantage": float(attack.advantage)}
-        extra["model"] = model
-    extra["seconds"] = time.perf_counter() - start
-    return _replace(result, **extra)
+        membership = {"auc": float(attack.auc), "advantage": float(attack.advantage)}
+    return InspectResult(task.regime, importance, membership)
 
 
 @dataclass(frozen=True)
@@ -170,15 +204,15 @@ def _metric_or_nan(fn: Callable[[Any, Any], float], y: np.ndarray, p: np.ndarray
 
 
 def _permutation_importance(
-    model: BaseEstimator, x: pd.DataFrame, y: np.ndarray, task: FitTask
+    model: BaseEstimator, x: pd.DataFrame, y: np.ndarray, kind: str, seed: int
 ) -> list[dict[str, float | str]]:
     from sklearn.inspection import permutation_importance
 
-    scoring = "roc_auc" if task.task == BINARY else "neg_root_mean_squared_error"
-    if task.task == BINARY and len(np.unique(y)) < 2:
+    scoring = "roc_auc" if kind == BINARY else "neg_root_mean_squared_error"
+    if kind == BINARY and len(np.unique(y)) < 2:
         return []
     found = permutation_importance(
-        model, x, y, scoring=scoring, n_repeats=5, random_state=task.seed, n_jobs=1
+        model, x, y, scoring=scoring, n_repeats=5, random_state=seed, n_jobs=1
     )
     rows: list[dict[str, float | str]] = [
         {"feature": name, "mean": float(mean), "sd": float(sd)}

@@ -35,9 +35,11 @@ from testbench.jobs.tasks import (
     BootTask,
     FitResult,
     FitTask,
+    InspectTask,
     boot_task,
     chunks,
     fit_task,
+    inspect_task,
 )
 from validation.performance import (
     BINARY_METRICS,
@@ -175,19 +177,41 @@ def run_validation_job(
         for regime, split in splits.items()
         for replicates in chunks(job.bootstrap, BOOT_CHUNK)
     ]
-    # Subgroups bootstrap inside their own tasks, one per regime and variable (balanced waves).
-    subgroup_items = [
-        _SubgroupTask(
-            job, regime, _y(job, split.test), final[regime].prediction, split.test[[variable]]
+    inspections = [
+        InspectTask(
+            regime=regime,
+            task=job.task,
+            model=final[regime].model,
+            train=split.train[[*job.features, job.target]],
+            test=split.test[[*job.features, job.target]],
+            features=job.features,
+            target=job.target,
+            seed=job.seed,
+            membership=regime == "TRTR",  # only the real-trained model may be released
         )
         for regime, split in splits.items()
-        for variable in job.subgroups
     ]
-    say(f"bootstrapping: {len(boots)} chunks of up to {BOOT_CHUNK} replicates")
-    wave: list[Any] = [*boots, *subgroup_items]
+    # Subgroups bootstrap inside their own tasks, one per regime, variable and level: each
+    # level's bootstrap sees only its own rows, so the split changes no number.
+    subgroup_items = [
+        _SubgroupTask(job, regime, y[rows], final[regime].prediction[rows], labels.iloc[rows])
+        for regime, split in splits.items()
+        for variable in job.subgroups
+        for y, labels in [(_y(job, split.test), _labels(split.test, variable))]
+        for rows in _level_rows(labels)
+    ]
+    say(
+        f"second wave: {len(inspections)} importance/attack tasks, {len(subgroup_items)} "
+        f"subgroup tasks, {len(boots)} bootstrap chunks of up to {BOOT_CHUNK} replicates"
+    )
+    # The longest tasks first, so the wave does not end waiting for one straggler.
+    wave: list[Any] = [*inspections, *subgroup_items, *boots]
     done = executor.map(_second_wave, wave)
-    boot_values = done[: len(boots)]
-    subgroup_reports = _merge_subgroups(subgroup_items, done[len(boots) :])
+    inspected = {r.regime: r for r in done[: len(inspections)]}
+    subgroup_reports = _merge_subgroups(
+        subgroup_items, done[len(inspections) : len(inspections) + len(subgroup_items)]
+    )
+    boot_values = done[len(inspections) + len(subgroup_items) :]
 
     results: dict[str, RegimeResult] = {}
     for regime in (r for r in REGIMES if r in splits):
@@ -205,11 +229,11 @@ def run_validation_job(
             report=_report(job, y_test, last.prediction, values),
             cv=_cv(fitted, regime),
             subgroups=subgroup_reports.get(regime),
-            importance=last.importance,
+            importance=inspected[regime].importance,
             estimator=last.estimator,
             instance_based=last.instance_based,
-            membership=last.membership,
-            model=last.model,
+            membership=inspected[regime].membership,
+            model=last.model if regime == "TRTR" else None,
         )
     return results
 
@@ -223,16 +247,33 @@ class _SubgroupTask:
     groups: pd.DataFrame
 
 
-def _second_wave(item: BootTask | _SubgroupTask) -> Any:
-    """One task of the second wave: a bootstrap chunk or a regime's subgroup report."""
+def _labels(frame: pd.DataFrame, variable: str) -> pd.DataFrame:
+    return frame[[variable]].astype("string").reset_index(drop=True)
+
+
+def _level_rows(labels: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions of each level, in subgroup_report's order: sorted, then missing."""
+    column = labels.iloc[:, 0]
+    rows = [
+        np.flatnonzero((column == level).fillna(False).to_numpy())
+        for level in sorted(column.dropna().unique())
+    ]
+    missing = np.flatnonzero(column.isna().to_numpy())
+    return rows + ([missing] if missing.size else [])
+
+
+def _second_wave(item: BootTask | InspectTask | _SubgroupTask) -> Any:
+    """One task of the second wave: a model inspection, a subgroup report or a bootstrap chunk."""
     if isinstance(item, BootTask):
         return boot_task(item)
+    if isinstance(item, InspectTask):
+        return inspect_task(item)
     job = item.job
     metrics = BINARY_METRICS if job.task == BINARY else REGRESSION_METRICS
     return subgroup_report(
         item.y,
         item.prediction,
-        item.groups.astype("string").reset_index(drop=True),
+        item.groups.reset_index(drop=True),
         metrics,
         job.min_count,
         n_boot=max(job.bootstrap, 1),
@@ -265,8 +306,6 @@ def _fit_tasks(job: ValidationJob, regime: str, split: Split) -> list[FitTask]:
             target=job.target,
             model_factory=job.model_factory,
             seed=job.seed,
-            importance=fold is None,
-            membership=fold is None and regime == "TRTR",
         )
 
     y = _y(job, split.train)

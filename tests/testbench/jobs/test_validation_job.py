@@ -130,3 +130,29 @@ def test_too_few_events_is_a_clear_error() -> None:
     real.loc[real.index[:3], "y"] = 1
     with pytest.raises(JobError, match="persons with and"):
         plan_splits(job(), real, None)
+
+
+def test_subgroups_split_into_tasks_equal_one_report_per_variable() -> None:
+    from validation.performance import BINARY_METRICS, subgroup_report
+
+    real, twin = cohort(700, 8, "r"), cohort(600, 9, "t")
+    for frame in (real, twin):  # a subgroup variable with five levels and missing values
+        frame["site"] = np.resize(["a", "b", "c", "d", "e", None, "b"], len(frame))
+    sites = job(subgroups=("sex", "site"))
+    splits = plan_splits(sites, real, twin, set(real["person_id"].iloc[::4]))
+    trtr = run_validation_job(sites, splits, SerialExecutor())["TRTR"]
+    test = splits["TRTR"].test
+    expected = []
+    for variable in ("sex", "site"):
+        expected += subgroup_report(
+            trtr.y_test,
+            trtr.prediction,
+            test[[variable]].astype("string").reset_index(drop=True),
+            BINARY_METRICS,
+            5,
+            n_boot=60,
+            seed=1,
+        ).results
+    assert trtr.subgroups is not None
+    assert list(trtr.subgroups.results) == expected
+    assert any(r.value is None for r in expected)
