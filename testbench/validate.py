@@ -207,7 +207,10 @@ def validate_bundle(
         settings, spec, None, twin, None, executor, say, "bundle", twin_id, sources
     )
     evidence.update(
-        tenant=str(bundle.manifest.get("tenant", "")), requested_by=None, lake_snapshot=None
+        tenant=str(bundle.manifest.get("tenant", "")),
+        requested_by=None,
+        lake_snapshot=None,
+        fidelity=bundle.manifest.get("fidelity"),
     )
     return ValidationOutcome(checker.check_evidence(evidence), None)
 

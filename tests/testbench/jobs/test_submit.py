@@ -53,7 +53,7 @@ def ray_head(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     finally:
         os.killpg(head.pid, signal.SIGTERM)
         try:
-            head.wait(timeout=30)
+            head.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
         subprocess.run(["pkill", "-9", "-f", temp], check=False)  # any stray of this head only
