@@ -82,6 +82,11 @@ def main() -> None:
                 "target_s": 120,
                 "parts_s": {k: round(v, 1) for k, v in result.seconds.items()},
                 "gate_passed": result.decision.passed,
+                "gate_failed": [
+                    {"name": c.name, "value": c.value, "high": c.high, "threshold": c.threshold}
+                    for c in result.decision.checks
+                    if not c.passed
+                ],
                 "peer": f"sdmetrics DCROverfittingProtection, {peer_rows} persons",
                 "peer_s": round(peer_s, 2),
                 "ours_same_input_s": round(ours_same_s, 3),
@@ -101,6 +106,7 @@ def _peer(ori, control, syn):  # type: ignore[no-untyped-def]
     from validation.privacy.encoding import infer_metadata
 
     metadata = infer_metadata(ori)
+    sdmetrics_metadata = {"tables": {"person": metadata}}
     start = time.perf_counter()
     ours = dcr_overfitting_protection(ori, control, syn, metadata).score
     ours_s = time.perf_counter() - start
@@ -110,7 +116,8 @@ def _peer(ori, control, syn):  # type: ignore[no-untyped-def]
             real_training_data=ori,
             synthetic_data=syn,
             real_validation_data=control,
-            metadata=metadata,
+            metadata=sdmetrics_metadata,
+            table_name="person",
         )
     diff = abs(float(theirs["score"]) - float(ours))
     return ours_s, peer_s, {"overfitting_score_abs_diff": float(np.round(diff, 9))}
