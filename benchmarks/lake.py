@@ -7,12 +7,14 @@ encrypted tenant lake: reading, every contract check, CPR pseudonymisation, the 
 key to ``bef`` (ingested first, not timed), quarantine, the ordered write and the audit
 hashes. The peer, in the same run on the same file, only reads it with
 ``pandas.read_csv`` and writes it with ``DataFrame.to_parquet``: no checks, no
-pseudonyms, no encryption. Then ours re-ingests the same file (a no-op), and the register
+pseudonyms, no encryption. Then ours re-ingests the same file (a no-op), runs each of
+its stages alone (wall and CPU seconds: what limits the rate), and the register
 simulator runs for 100,000 persons.
 
 Progress goes to stderr; the last stdout line is one JSON object:
 {"benchmark": "lake", "rows": 5000000, "ours_s": ..., "ours_rows_per_s": ..., "peer": ...,
  "peer_s": ..., "ratio": ..., "target_rows_per_s": 1000000, "stages_s": {...},
+ "stages_alone_s": {...},
  "agreement": {...}, "reingest_s": ..., "simulate_persons": 100000, "simulate_s": ...}
 
 Usage: python benchmarks/lake.py [--rows 5000000] [--persons 100000] [--quick]
@@ -38,7 +40,12 @@ from _common import progress, timed  # benchmarks/ is first on sys.path when run
 
 from generators.registers import simulate_registers
 from testbench.lake import Lake
-from testbench.lake.ingest import ingest_file
+from testbench.lake.checks import TableChecker
+from testbench.lake.contracts import get_contract
+from testbench.lake.ingest import _parent_keys, ingest_file
+from testbench.lake.load import fingerprint, load_extract
+from testbench.lake.plan import plan_columns
+from testbench.lake.stream import BATCH_ROWS
 
 TODAY = date(2025, 6, 1)
 TARGET = 1_000_000  # rows per second, from the issue
@@ -114,20 +121,70 @@ def write_extracts(folder: Path, rows: int, seed: int) -> tuple[Path, Path, int]
 
 
 def run_ours(lake: Lake, path: Path) -> tuple[Any, dict[str, float]]:
-    """Ingest ``path`` as ``lab``; the report and the seconds each stage took."""
-    marks: list[tuple[float, str]] = []
+    """Ingest ``path`` as ``lab``; the report and the seconds each stage took.
+
+    Stages, told apart by ingestion's progress messages: ``read`` (fingerprint,
+    re-ingestion check, reading, planning), ``check_write`` (checking batch i+1
+    while batch i is written) and ``finish`` (keys, quarantine, table hash, commit).
+    """
+    marks: dict[str, float] = {}
 
     def note(message: str) -> None:
-        marks.append((time.perf_counter(), message.split(" ")[0]))
+        marks.setdefault(message.split(" ")[0], time.perf_counter())
         progress(f"  ours: {message}")
 
     start = time.perf_counter()
     report = ingest_file(lake, "p" * 64, path, "lab", contract="lab", progress=note, today=TODAY)
     end = time.perf_counter()
-    stamps = [start] + [t for t, _ in marks[1:]] + [end]
-    names = ["read", "check", "write"]
+    stamps = [start, marks.get("checking", start), marks.get("recording", end), end]
+    names = ["read", "check_write", "finish"]
     stages = {n: round(b - a, 3) for n, a, b in zip(names, stamps, stamps[1:], strict=False)}
     return report, stages
+
+
+def stages_alone(lake: Lake, path: Path, scratch: Path) -> dict[str, dict[str, float]]:
+    """Each stage of an ingestion run alone, one after the other: wall and CPU seconds.
+
+    What the overlapped run cannot show: how long checking takes and how long the
+    single-threaded, ordered DuckDB write takes, each with the machine to itself.
+    The write goes to a scratch lake.
+    """
+    out: dict[str, dict[str, float]] = {}
+
+    def stage(name: str, function: Any, *args: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function(*args)
+        out[name] = {
+            "wall": round(time.perf_counter() - wall, 3),
+            "cpu": round(time.process_time() - cpu, 3),
+        }
+        return result
+
+    fp = stage("fingerprint", fingerprint, path)
+    extract = stage("read", load_extract, path, fp)
+    plan, renames, _ = plan_columns(
+        extract.names, extract.sample, get_contract("lab"), None, [], path.name, TODAY
+    )
+    parents = _parent_keys(lake, plan.foreign_keys)
+
+    def check() -> list[pa.Table]:
+        checker = TableChecker(plan, "p" * 64, parents, TODAY)
+        return [
+            checker.check(batch.renamed(renames)).lake_arrow()
+            for batch in extract.batches(BATCH_ROWS)
+        ]
+
+    batches = stage("code_check", check)
+
+    target = Lake(scratch, "k" * 64)
+
+    def write() -> None:
+        with target.transaction() as tx:
+            tx.replace_table_batches("lab", batches)
+
+    stage("write", write)  # the commit included
+    stage("table_hash", target.table_hashes, ["lab"])  # read back from disk
+    return out
 
 
 def run_peer(path: Path, out: Path) -> int:
@@ -156,17 +213,27 @@ def main(argv: list[str] | None = None) -> int:
         ingest_file(lake, "p" * 64, bef, "bef", contract="bef", today=TODAY)
 
         progress("ours: ingest with the lab contract ...")
+        cpu = time.process_time()
         (report, stages), ours_s = timed(run_ours, lake, lab)
+        ours_cpu_s = time.process_time() - cpu
         progress(
             f"  {ours_s:.2f} s, {rows / ours_s:,.0f} rows/s, {report.quarantined:,} quarantined"
         )
         progress("peer: pandas.read_csv + DataFrame.to_parquet ...")
+        cpu = time.process_time()
         peer_rows, peer_s = timed(run_peer, lab, root / "lab.parquet")
+        peer_cpu_s = time.process_time() - cpu
         progress(f"  {peer_s:.2f} s, {rows / peer_s:,.0f} rows/s")
         again, reingest_s = timed(
             ingest_file, lake, "p" * 64, lab, "lab", contract="lab", today=TODAY
         )
         progress(f"ours again, same file: {reingest_s:.2f} s, unchanged: {again.unchanged}")
+        progress("ours, each stage alone (what limits the rate) ...")
+        alone = stages_alone(lake, lab, root / "scratch" / "lake.duckdb")
+        progress(
+            "  "
+            + ", ".join(f"{k} {v['wall']:.2f} s ({v['cpu']:.2f} s CPU)" for k, v in alone.items())
+        )
 
     progress(f"simulating {persons:,} persons ...")
     tables, simulate_s = timed(simulate_registers, persons=persons, seed=args.seed)
@@ -185,7 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(peer_s / ours_s, 2),
         "target_rows_per_s": TARGET,
         "target_met": rows / ours_s >= TARGET,
+        "ours_cpu_s": round(ours_cpu_s, 3),
+        "peer_cpu_s": round(peer_cpu_s, 3),
         "stages_s": stages,
+        "stages_alone_s": alone,
         "agreement": {
             "rows_accounted": report.ingested + report.quarantined == rows == peer_rows,
             "broken_rows_quarantined": report.quarantined == broken,

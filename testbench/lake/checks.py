@@ -10,7 +10,9 @@ Checks of single values run once per distinct value
 (:func:`~testbench.lake.verdicts.check_column`); the checks here combine values
 of a row: missing values, wrong field counts, intervals (end before start),
 municipality against region, foreign keys and duplicate primary keys.
-:func:`check_rows` is the same for a small frame, returning frames.
+:class:`TableChecker` does the same batch by batch for a large file, checking each
+distinct value once however many batches hold it; :func:`check_rows` is the same
+for a small frame, returning frames.
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ import pyarrow as pa
 from generators.registers.geography import KOM_TO_REG
 from testbench.lake.coded import CodedColumn, CodedTable
 from testbench.lake.contracts import ColumnRule, ForeignKey
+from testbench.lake.keys import ParentKeys, TakenKeys
 from testbench.lake.values import ColumnType
-from testbench.lake.verdicts import TEXT_KINDS, ColumnVerdict, check_column
+from testbench.lake.verdicts import ColumnVerdict, check_column
 
 SOURCE_ROW = "tb_source_row"  # quarantine column: the row's 1-based data-row number in the file
 REASON = "tb_reason"  # quarantine column: every reason the row failed, "; "-separated
+# A text column with at most one distinct value per this many rows goes to DuckDB as a
+# dictionary; one with more (a CPR pseudonym) as plain text, which DuckDB scans faster.
+FEW = 4
 
 
 @dataclass(frozen=True)
@@ -65,11 +71,14 @@ class _Problems:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.masks: dict[str, np.ndarray] = {}
+        self.masks: dict[str, np.ndarray] = {}  # reason -> rows failing it (hit reasons only)
+        self.checked: dict[str, None] = {}  # every reason checked, hit or not, in order
 
-    def add(self, reason: str, mask: np.ndarray) -> None:
-        hit = np.asarray(mask, dtype=bool)
-        if hit.any():
+    def add(self, reason: str, mask: np.ndarray | None) -> None:
+        """Rows failing ``reason`` (None: the check ran and no row fails it)."""
+        self.checked.setdefault(reason)
+        hit = None if mask is None else np.asarray(mask, dtype=bool)
+        if hit is not None and hit.any():
             self.masks[reason] = self.masks.get(reason, np.zeros(self.size, bool)) | hit
 
     def failed(self) -> np.ndarray:
@@ -96,17 +105,24 @@ class _Problems:
         return np.asarray(inverse, dtype=np.int32).reshape(-1), texts
 
 
-def _dictionary(codes: np.ndarray, values: pd.Series | list[str]) -> pa.DictionaryArray:
-    """Per-row codes (-1: missing) into ``values`` as an Arrow dictionary column of text."""
-    text = pd.Series(values, dtype=object)
-    text = text.where(text.notna(), None)
-    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(text.to_numpy(), pa.string()))
+def _take(values: pa.Array, codes: np.ndarray) -> pa.Array:
+    """``values`` at ``codes`` (per row; -1: missing, null)."""
+    return values.take(pa.array(codes, pa.int64(), mask=codes < 0))
+
+
+def _lake_column(values: pa.Array, codes: np.ndarray) -> pa.Array:
+    """``values`` at ``codes``, as DuckDB writes it fastest: text with few distinct values
+    as a dictionary column (no text copied), anything else as plain values."""
+    if pa.types.is_string(values.type) and len(values) * FEW <= len(codes):
+        indices = pa.array(codes, pa.int32(), mask=codes < 0)
+        return pa.DictionaryArray.from_arrays(indices, values)
+    return _take(values, codes)
 
 
 @dataclass(frozen=True)
 class Checked:
-    """The verdict on every row of an extract; builds the lake table and the quarantine."""
+    """The verdict on every row of an extract (or of one batch of its rows); builds the
+    lake rows and the quarantine rows."""
 
     table: CodedTable  # the rows, under their lake column names
     plan: TablePlan
@@ -122,18 +138,20 @@ class Checked:
         """Reason -> rows failing it (a row may fail several), in the order checks ran."""
         return {reason: int(mask.sum()) for reason, mask in self.problems.masks.items()}
 
+    @property
+    def checked_reasons(self) -> list[str]:
+        """Every reason checked, failed by a row or not, in the order checks ran."""
+        return list(self.problems.checked)
+
     def lake_arrow(self) -> pa.Table:
-        """The rows that passed, typed, as an Arrow table (text columns dictionary-coded)."""
+        """The rows that passed, typed, as an Arrow table (see :func:`_lake_column`)."""
         keep = ~self.failed
-        arrays = {}
-        for rule in self.plan.rules:
-            column, verdict = self.table.columns[rule.name], self.verdicts[rule.name]
-            codes = column.codes[keep]
-            if rule.kind in TEXT_KINDS:
-                arrays[rule.name] = _dictionary(codes, verdict.lake)
-            else:
-                kept = CodedColumn(codes, column.uniques)
-                arrays[rule.name] = pa.array(pd.Series(kept.spread(verdict.lake, None)))
+        arrays = {
+            rule.name: _lake_column(
+                self.verdicts[rule.name].lake_arrow, self.table.columns[rule.name].codes[keep]
+            )
+            for rule in self.plan.rules
+        }
         return pa.table(arrays) if arrays else pa.table({})
 
     def lake_frame(self) -> pd.DataFrame:
@@ -152,11 +170,11 @@ class Checked:
         reasons, texts = self.problems.reason_patterns(positions)
         arrays = {
             SOURCE_ROW: pa.array(self.table.source_rows[positions], pa.int64()),
-            REASON: _dictionary(reasons, texts),
+            REASON: pa.array(texts, pa.string()).take(pa.array(reasons, pa.int32())),
         }
         for rule in self.plan.rules:
             codes = self.table.columns[rule.name].codes[positions]
-            arrays[rule.name] = _dictionary(codes, self.verdicts[rule.name].shown)
+            arrays[rule.name] = _take(self.verdicts[rule.name].shown_arrow, codes)
         return pa.table(arrays)
 
     def quarantine_frame(self) -> pd.DataFrame:
@@ -174,15 +192,6 @@ def _canonical(verdict: ColumnVerdict) -> np.ndarray:
     return np.asarray(codes, dtype=np.int64)
 
 
-def _isin(child: pd.Series, parent: pd.Series) -> np.ndarray:
-    """Membership that survives a type mismatch (an int key read as text, or the reverse)."""
-    numeric = pd.api.types.is_numeric_dtype
-    if (numeric(child) and numeric(parent)) or child.dtype == parent.dtype:
-        return child.isin(parent.dropna()).to_numpy(dtype=bool)
-    keys = set(parent.dropna().astype(str))
-    return child.astype(str).isin(keys).to_numpy(dtype=bool)
-
-
 def _region_clash(
     table: CodedTable, verdicts: Mapping[str, ColumnVerdict], kom: str, reg: str
 ) -> np.ndarray:
@@ -197,6 +206,115 @@ def _region_clash(
     return (row_wanted != -1) & (row_reg >= 0) & (row_wanted != row_reg)
 
 
+class TableChecker:
+    """Checks an extract's rows, all at once or batch by batch.
+
+    Batches must come from one coding of the file (:meth:`LoadedExtract.batches
+    <testbench.lake.load.LoadedExtract.batches>`, :meth:`CodedTable.slice`), so that a
+    later batch's uniques extend an earlier one's; each is checked once, in file order.
+    The checker keeps its verdict on every distinct value met (each is checked once,
+    however many batches hold it) and the primary keys already taken, so checking a file
+    in batches refuses exactly the rows that checking it whole refuses.
+
+    Args:
+        plan: rules, keys and cross-column checks.
+        pseudonym_key: the tenant's pseudonym key.
+        parent_keys: for each foreign-key column, the parent column's values in the lake.
+        today: the day that counts as today (dates after it are in the future).
+    """
+
+    def __init__(
+        self,
+        plan: TablePlan,
+        pseudonym_key: str,
+        parent_keys: Mapping[str, pd.Series] | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.plan = plan
+        self.pseudonym_key = pseudonym_key
+        self.parents = {name: ParentKeys(v) for name, v in (parent_keys or {}).items()}
+        self.today = today or date.today()
+        self._verdicts: dict[str, ColumnVerdict] = {}
+        self._orphans: dict[str, np.ndarray] = {}  # foreign-key column -> per distinct value
+        self._keys = TakenKeys()
+
+    def _verdict(self, rule: ColumnRule, uniques: pd.Series) -> ColumnVerdict:
+        """The verdict on ``uniques``, checking only the values not met before."""
+        have = self._verdicts.get(rule.name)
+        done = 0 if have is None else len(have.lake)
+        if have is None or len(uniques) > done:
+            plausible = rule.name in self.plan.contract_columns
+            fresh = check_column(
+                rule, uniques.iloc[done:], self.pseudonym_key, plausible, self.today
+            )
+            self._verdicts[rule.name] = fresh if have is None else have.extended(fresh)
+        return self._verdicts[rule.name]
+
+    def _orphan(self, fk: ForeignKey, verdict: ColumnVerdict) -> np.ndarray:
+        """Per distinct value of ``fk.column``: present, but not in the parent."""
+        have = self._orphans.get(fk.column, np.zeros(0, bool))
+        if len(verdict.lake) > len(have):
+            lake = verdict.lake.iloc[len(have) :]
+            fresh = lake.notna().to_numpy() & ~self.parents[fk.column].contains(lake)
+            self._orphans[fk.column] = have = np.concatenate([have, fresh])
+        return have
+
+    def check(self, table: CodedTable) -> Checked:
+        """Check the next batch of rows (or the whole file).
+
+        Args:
+            table: the rows as text, one column per plan rule (under its lake name).
+
+        Returns:
+            The verdict. The first row with a primary key is kept, later ones (in this
+            batch or a later one) quarantined; rows failing another check do not count
+            as "first".
+        """
+        problems = _Problems(table.rows)
+        problems.add(
+            f"row: wrong number of fields (the header has {len(table.columns)})", table.ragged
+        )
+        verdicts: dict[str, ColumnVerdict] = {}
+        for rule in self.plan.rules:
+            column = table.columns[rule.name]
+            verdict = verdicts[rule.name] = self._verdict(rule, column.uniques)
+            if not rule.nullable:
+                problems.add(f"{rule.name}: missing", ~column.present)
+            for reason, hit in verdict.problems.items():
+                problems.add(reason, column.spread(hit, False) if hit.any() else None)
+
+        def row_values(name: str) -> np.ndarray:
+            return np.asarray(table.columns[name].spread(verdicts[name].lake, None))
+
+        for start, end in self.plan.intervals:
+            if start in verdicts and end in verdicts:
+                ends = pd.Series(row_values(end))
+                before = (ends < pd.Series(row_values(start))).to_numpy()
+                problems.add(f"{end}: before {start}", before)
+        if self.plan.municipality_region is not None:
+            kom, reg = self.plan.municipality_region
+            if kom in verdicts and reg in verdicts:
+                clash = _region_clash(table, verdicts, kom, reg)
+                problems.add(f"{kom}: municipality not in the region given in {reg}", clash)
+
+        for fk in self.plan.foreign_keys:
+            if fk.column in self.parents:
+                orphan = self._orphan(fk, verdicts[fk.column])
+                reason = f"{fk.column}: no matching {fk.parent_table}.{fk.parent_column}"
+                problems.add(reason, table.columns[fk.column].spread(orphan, False))
+
+        if self.plan.primary_key is not None:
+            ids = self._keys.ids(verdicts[self.plan.primary_key])
+            key = table.columns[self.plan.primary_key].spread(ids, -1)
+            candidates = np.flatnonzero(~problems.failed() & (key >= 0))
+            problems.add(
+                f"{self.plan.primary_key}: duplicate primary key (an earlier row has it)",
+                self._keys.duplicates(key, candidates),
+            )
+
+        return Checked(table, self.plan, verdicts, problems)
+
+
 def check_coded(
     table: CodedTable,
     plan: TablePlan,
@@ -204,7 +322,7 @@ def check_coded(
     parent_keys: Mapping[str, pd.Series] | None = None,
     today: date | None = None,
 ) -> Checked:
-    """Check every row of an extract.
+    """Check every row of an extract at once (see :class:`TableChecker`).
 
     Args:
         table: the file's rows as text, one column per plan rule (under its lake name).
@@ -217,54 +335,7 @@ def check_coded(
         The verdict. The first row with a primary key is kept, later ones quarantined;
         rows failing another check do not count as "first".
     """
-    today = today or date.today()
-    parent_keys = parent_keys or {}
-    problems = _Problems(table.rows)
-    problems.add(f"row: wrong number of fields (the header has {len(table.columns)})", table.ragged)
-
-    verdicts: dict[str, ColumnVerdict] = {}
-    for rule in plan.rules:
-        column = table.columns[rule.name]
-        plausible = rule.name in plan.contract_columns
-        verdict = check_column(rule, column.uniques, pseudonym_key, plausible, today)
-        verdicts[rule.name] = verdict
-        if not rule.nullable:
-            problems.add(f"{rule.name}: missing", ~column.present)
-        for reason, hit in verdict.problems.items():
-            problems.add(reason, column.spread(hit, False))
-
-    def row_values(name: str) -> np.ndarray:
-        return np.asarray(table.columns[name].spread(verdicts[name].lake, None))
-
-    for start, end in plan.intervals:
-        if start in verdicts and end in verdicts:
-            ends = pd.Series(row_values(end))
-            problems.add(f"{end}: before {start}", (ends < pd.Series(row_values(start))).to_numpy())
-    if plan.municipality_region is not None:
-        kom, reg = plan.municipality_region
-        if kom in verdicts and reg in verdicts:
-            clash = _region_clash(table, verdicts, kom, reg)
-            problems.add(f"{kom}: municipality not in the region given in {reg}", clash)
-
-    for fk in plan.foreign_keys:
-        if fk.column in parent_keys:
-            lake = verdicts[fk.column].lake
-            orphan = lake.notna().to_numpy() & ~_isin(lake, parent_keys[fk.column])
-            reason = f"{fk.column}: no matching {fk.parent_table}.{fk.parent_column}"
-            problems.add(reason, table.columns[fk.column].spread(orphan, False))
-
-    if plan.primary_key is not None:
-        key = table.columns[plan.primary_key].spread(_canonical(verdicts[plan.primary_key]), -1)
-        candidates = np.flatnonzero(~problems.failed() & (key >= 0))
-        _, first = np.unique(key[candidates], return_index=True)
-        duplicate = np.zeros(table.rows, bool)
-        duplicate[candidates] = True
-        duplicate[candidates[first]] = False
-        problems.add(
-            f"{plan.primary_key}: duplicate primary key (an earlier row has it)", duplicate
-        )
-
-    return Checked(table, plan, verdicts, problems)
+    return TableChecker(plan, pseudonym_key, parent_keys, today).check(table)
 
 
 def check_rows(

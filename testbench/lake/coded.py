@@ -26,10 +26,29 @@ import pyarrow.compute as pc
 MISSING_TEXT = frozenset({"", ".", "na", "nan", "null"})
 
 
+# The ASCII characters Python's str.strip() removes (it also removes some beyond ASCII).
+ASCII_BLANKS = "".join(chr(c) for c in range(128) if chr(c).isspace())
+LONGEST_MARKER = max(map(len, MISSING_TEXT))
+
+
 def is_missing_text(values: pd.Series) -> np.ndarray:
     """Which values are missing: None, or a marker such as ``NA`` (blanks and case ignored)."""
     marker = values.astype("string").str.strip().str.lower().isin(MISSING_TEXT)
     return (values.isna() | marker.fillna(True)).to_numpy(dtype=bool)
+
+
+def _missing_in_arrow(texts: pa.Array) -> np.ndarray:
+    """:func:`is_missing_text` for Arrow text, asking Python only about values that may be
+    markers: the short ones once blanks are trimmed, and any not plain ASCII."""
+    trimmed = pc.ascii_trim(texts, characters=ASCII_BLANKS)
+    short = pc.less_equal(pc.binary_length(trimmed), LONGEST_MARKER)
+    maybe = pc.or_(short, pc.invert(pc.string_is_ascii(texts)))
+    maybe = pc.fill_null(maybe, True).to_numpy(zero_copy_only=False)
+    missing = np.zeros(len(texts), bool)
+    if maybe.any():
+        candidates = pd.Series(texts.filter(pa.array(maybe)).to_pylist(), dtype=object)
+        missing[maybe] = is_missing_text(candidates)
+    return missing
 
 
 @dataclass(frozen=True)
@@ -46,17 +65,9 @@ class CodedColumn:
         return _dropping_missing(codes.astype(np.int64), pd.Series(uniques, dtype=object))
 
     @classmethod
-    def from_arrow(cls, array: pa.ChunkedArray) -> CodedColumn:
+    def from_arrow(cls, array: pa.Array | pa.ChunkedArray) -> CodedColumn:
         """Code an Arrow string column (nulls and missing markers are missing)."""
-        encoded = pc.dictionary_encode(array)
-        if encoded.num_chunks == 0:
-            return cls(np.zeros(0, np.int64), pd.Series([], dtype=object))
-        # Chunks share a growing dictionary: the last chunk's is the whole of it.
-        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
-        indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], pa.int32())
-        codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64)
-        uniques = pd.Series(dictionary.to_pylist(), dtype=object)
-        return _dropping_missing(codes, uniques)
+        return ColumnCoder().code(array)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -102,6 +113,61 @@ def _dropping_missing(codes: np.ndarray, uniques: pd.Series) -> CodedColumn:
     return CodedColumn(codes, uniques[~missing].reset_index(drop=True))
 
 
+class ColumnCoder:
+    """Codes one column batch by batch, giving the codes that coding it whole gives.
+
+    Distinct values are numbered in order of first appearance, so each batch's
+    ``uniques`` extend the previous batch's: a code, and a verdict on the value
+    behind it, stays valid for every later batch. That is what lets ingestion check
+    and write a large extract in batches while checking each distinct value once.
+    """
+
+    def __init__(self) -> None:
+        self._seen = pa.array([], pa.string())  # every distinct text met, missing markers too
+        self._code_of_seen = np.zeros(0, np.int64)  # its code; -1 for a missing marker
+        self.uniques = pd.Series([], dtype=object)  # distinct present values so far
+
+    def code(self, array: pa.Array | pa.ChunkedArray) -> CodedColumn:
+        """Code the next batch of the column (Arrow text; nulls and missing markers missing)."""
+        dictionary, indices = _dictionary_encode(array)
+        where = pc.fill_null(pc.index_in(dictionary, value_set=self._seen), -1)
+        position = where.to_numpy(zero_copy_only=False).astype(np.int64)
+        new = position < 0
+        mapping = np.empty(len(dictionary), np.int64)
+        mapping[~new] = self._code_of_seen[position[~new]]
+        if new.any():
+            fresh = dictionary.filter(pa.array(new))
+            missing = _missing_in_arrow(fresh)
+            codes = np.full(len(fresh), -1, np.int64)
+            codes[~missing] = len(self.uniques) + np.arange(int((~missing).sum()))
+            mapping[new] = codes
+            self._seen = pa.concat_arrays([self._seen, fresh])
+            self._code_of_seen = np.concatenate([self._code_of_seen, codes])
+            if not missing.all():
+                kept = fresh.filter(pa.array(~missing))
+                texts = pd.Series(kept.to_numpy(zero_copy_only=False), dtype=object)
+                self.uniques = pd.concat([self.uniques, texts], ignore_index=True)
+        rows = indices.to_numpy(zero_copy_only=False)
+        codes = pd.api.extensions.take(mapping, rows, allow_fill=True, fill_value=-1)
+        return CodedColumn(np.asarray(codes, np.int64), self.uniques)
+
+
+def _dictionary_encode(array: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """An Arrow text column's distinct values (first appearance first) and a code per row
+    (-1 for null)."""
+    if array.type != pa.string():
+        array = array.cast(pa.string())
+    encoded = pc.dictionary_encode(array)
+    if isinstance(encoded, pa.ChunkedArray):
+        if encoded.num_chunks == 0:
+            return pa.array([], pa.string()), pa.array([], pa.int64())
+        # Chunks share a growing dictionary: the last chunk's is the whole of it.
+        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+        indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], pa.int32())
+        return dictionary, pc.fill_null(indices, -1).combine_chunks().cast(pa.int64())
+    return encoded.dictionary, pc.fill_null(encoded.indices, -1).cast(pa.int64())
+
+
 @dataclass(frozen=True)
 class ColumnSample:
     """A column's distinct present values and how many rows hold each: enough to infer a type."""
@@ -142,6 +208,14 @@ class CodedTable:
     def names(self) -> list[str]:
         """Column names, in file order."""
         return list(self.columns)
+
+    def slice(self, start: int, stop: int) -> CodedTable:
+        """Rows ``start`` to ``stop`` (0-based, ``stop`` excluded), with the same uniques."""
+        columns = {
+            name: CodedColumn(column.codes[start:stop], column.uniques)
+            for name, column in self.columns.items()
+        }
+        return CodedTable(columns, self.source_rows[start:stop], self.ragged[start:stop])
 
     def renamed(self, renames: Mapping[str, str]) -> CodedTable:
         """The same table with some columns renamed (order kept)."""

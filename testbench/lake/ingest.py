@@ -8,16 +8,17 @@ The steps, each in its own module:
 1. fingerprint the file and, when this very file was ingested the same way and
    nothing it depends on changed since, stop: nothing changes
    (:mod:`~testbench.lake.load`, :mod:`~testbench.lake.ingest_log`);
-2. read the rows as coded text (:mod:`~testbench.lake.load`); an unreadable file,
+2. read the rows as text (:mod:`~testbench.lake.load`); an unreadable file,
    an empty one, one with a header and no rows, or one none of whose rows fits
    the header is refused with one line saying why, before anything is written;
 3. plan the checks: the source's contract, or inferred types and declared keys
    (:mod:`~testbench.lake.plan`, :mod:`~testbench.lake.contracts`);
-4. check every row, replace CPR numbers by keyed pseudonyms
-   (:mod:`~testbench.lake.checks`, :mod:`~testbench.lake.verdicts`);
-5. in one transaction: write the rows that passed as the table, declare its keys,
-   append the rows that failed to the table's quarantine and record the ingestion
-   (here); then append an entry to the tenant's audit log, if the lake has one.
+4. in one transaction: check the rows batch by batch, replacing CPR numbers by
+   keyed pseudonyms, while the rows that passed are written as the table
+   (:mod:`~testbench.lake.stream`, :mod:`~testbench.lake.checks`,
+   :mod:`~testbench.lake.verdicts`); declare the table's keys, append the rows that
+   failed to its quarantine and record the ingestion (here);
+5. append an entry to the tenant's audit log, if the lake has one.
 
 Every row of the file is either ingested or quarantined, never dropped.
 """
@@ -37,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from generators.relations import Relation
-from testbench.lake.checks import REASON, SOURCE_ROW, check_coded
+from testbench.lake.checks import REASON, SOURCE_ROW, TableChecker
 from testbench.lake.contracts import Contract, ForeignKey, get_contract
 from testbench.lake.hashing import HASH_METHOD, quote_ident
 from testbench.lake.ingest_errors import IngestError, UnknownParentTable, UnreadableFile
@@ -58,6 +59,7 @@ from testbench.lake.lake import INTERNAL_PREFIX, Lake
 from testbench.lake.load import Fingerprint, LoadedExtract, fingerprint, load_extract
 from testbench.lake.plan import parse_foreign_key, plan_columns
 from testbench.lake.pseudonym import safe_name
+from testbench.lake.stream import BATCH_ROWS, CheckedTotals, checked_batches, prefetched
 
 Progress = Callable[[str], None]
 
@@ -126,51 +128,51 @@ def ingest_file(
 
     extract = load_extract(path, fp)
     _refuse_malformed(extract, file_name)
-    coded = extract.table
-    requested = [parse_foreign_key(spec, coded.names, tables) for spec in foreign_keys]
+    requested = [parse_foreign_key(spec, extract.names, tables) for spec in foreign_keys]
     plan, renames, declared = plan_columns(
-        coded.names, coded.sample, source, primary_key, requested, file_name, today
+        extract.names, extract.sample, source, primary_key, requested, file_name, today
     )
-    coded = coded.renamed(renames)
     checked_fks, unchecked = _parents_present(plan.foreign_keys, set(declared), tables, table)
     parent_keys = _parent_keys(lake, checked_fks)
     plan = replace(plan, foreign_keys=tuple(checked_fks))
-    say(f"checking {extract.rows:,} rows")
-    checked = check_coded(coded, plan, pseudonym_key, parent_keys, today)
-
-    failed = int(checked.failed.sum())
+    checker = TableChecker(plan, pseudonym_key, parent_keys, today)
+    batches = (batch.renamed(renames) for batch in extract.batches(BATCH_ROWS))
     relations = [
         Relation(table, fk.column, fk.parent_table, fk.parent_column) for fk in checked_fks
     ]
-    report = IngestReport(
-        table=table,
-        rows_in_file=extract.rows,
-        ingested=extract.rows - failed,
-        quarantined=failed,
-        reasons=checked.reasons(),
-        pseudonymised_columns=plan.cpr_columns,
-        contract=contract,
-        primary_key=plan.primary_key,
-        relations=[str(r) for r in relations],
-        unchecked_foreign_keys=[str(fk) for fk in unchecked],
-        ingest_id=uuid.uuid4().hex[:12],
-        file_sha256=fp.sha256,
-    )
+    ingest_id = uuid.uuid4().hex[:12]
     at = datetime.now(UTC).replace(tzinfo=None)
-    quarantine = checked.quarantine_arrow()
-    rows = quarantine.num_rows
-    quarantine = quarantine.add_column(0, SOURCE_FILE, pa.repeat(file_name, rows))
-    stamp = np.full(rows, np.datetime64(at, "ns"))
-    quarantine = quarantine.add_column(0, INGESTED_AT, pa.array(stamp, pa.timestamp("ns")))
-    quarantine = quarantine.add_column(0, INGEST_ID, pa.repeat(report.ingest_id, rows))
-    say(f"writing {report.ingested:,} rows to {table}")
-    with lake.transaction() as tx:
-        tx.replace_table(table, checked.lake_arrow(), plan.primary_key)
+    say(f"checking {extract.rows:,} rows and writing them to {table}")
+    totals = CheckedTotals()
+    # The checker starts on the first batch while the transaction opens the lake.
+    with (
+        prefetched(checked_batches(batches, checker, totals)) as ready,
+        lake.transaction() as tx,
+    ):
+        tx.replace_table_batches(table, ready, plan.primary_key)
+        say(f"recording {table}'s keys, quarantine and hash")
+        report = IngestReport(
+            table=table,
+            rows_in_file=extract.rows,
+            ingested=extract.rows - totals.failed,
+            quarantined=totals.failed,
+            reasons=totals.reasons(),
+            pseudonymised_columns=plan.cpr_columns,
+            contract=contract,
+            primary_key=plan.primary_key,
+            relations=[str(r) for r in relations],
+            unchecked_foreign_keys=[str(fk) for fk in unchecked],
+            ingest_id=ingest_id,
+            file_sha256=fp.sha256,
+        )
         tx.drop_relations(table)
         tx.add_relations(relations)
         forget_same_file(tx, table, fp.sha256)
-        if rows:
-            tx.append_internal(QUARANTINE_PREFIX + table, quarantine)
+        quarantine = totals.quarantine()
+        if quarantine is not None:
+            tx.append_internal(
+                QUARANTINE_PREFIX + table, _stamped(quarantine, ingest_id, at, file_name)
+            )
         report = replace(report, table_hash=tx.table_hash(table))
         tx.append_internal(
             INGEST_LOG, log_row(report, file_name, extract.file_format, at, content_key)
@@ -189,14 +191,23 @@ def _check_table_name(table: str) -> None:
         )
 
 
+def _stamped(quarantine: pa.Table, ingest_id: str, at: datetime, file_name: str) -> pa.Table:
+    """Refused rows marked with the ingestion that refused them: its id, time and file."""
+    rows = quarantine.num_rows
+    quarantine = quarantine.add_column(0, SOURCE_FILE, pa.repeat(file_name, rows))
+    stamp = np.full(rows, np.datetime64(at, "ns"))
+    quarantine = quarantine.add_column(0, INGESTED_AT, pa.array(stamp, pa.timestamp("ns")))
+    return quarantine.add_column(0, INGEST_ID, pa.repeat(ingest_id, rows))
+
+
 def _refuse_malformed(extract: LoadedExtract, file_name: str) -> None:
     """Refuse a file that has nothing to ingest, or whose every row misfits the header."""
-    rows, width = extract.rows, len(extract.table.columns)
+    rows, width = extract.rows, len(extract.names)
     if rows == 0:
         raise UnreadableFile(
             f"{file_name} has a header but no rows; check that the export finished"
         )
-    if extract.table.ragged.all():
+    if extract.ragged.all():
         raise UnreadableFile(
             f"none of the {rows:,} rows of {file_name} has the header's {width} fields; "
             f"check the delimiter (read as {extract.delimiter!r}) and the quoting, and export again"

@@ -1,4 +1,4 @@
-"""Loading an extract for ingestion: its fingerprint, then its rows as coded text.
+"""Loading an extract for ingestion: its fingerprint, then its rows as text, coded on demand.
 
 :func:`fingerprint` reads the file once for its SHA-256 (what the audit log and
 re-ingestion checks key on), its text encoding, and bytes no text CSV holds.
@@ -11,6 +11,10 @@ same rows (tests hold them to it):
   for anything the fast one refuses (rows of the wrong width, which are kept and
   flagged; a header spread over lines; blank lines before it).
 
+Rows are coded (see :mod:`~testbench.lake.coded`) when asked for: a column whole for
+planning, or every column batch by batch for checking and writing
+(:meth:`LoadedExtract.batches`).
+
 Errors never quote the file's contents: a parser's message may hold a row.
 """
 
@@ -20,15 +24,17 @@ import codecs
 import csv
 import hashlib
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from testbench.lake.coded import CodedColumn, CodedTable
+from testbench.lake.coded import CodedColumn, CodedTable, ColumnCoder, ColumnSample
 from testbench.lake.extract import (
     check_header,
     parquet_text_columns,
@@ -55,16 +61,83 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class LoadedExtract:
-    """One file's rows, all as text, coded."""
+    """One file's rows, all as text: as Arrow read them, or coded by the careful reader.
 
-    table: CodedTable  # the rows, under the file's column names
+    Columns are coded when asked for: whole (:meth:`column`, :attr:`table`) or batch by
+    batch (:meth:`batches`), which is how ingestion checks and writes a large file.
+    """
+
+    names: list[str]  # the file's column names, in order
     file_format: str  # "csv" or "parquet"
     delimiter: str | None = None  # CSV only
+    text: pa.Table | None = None  # the rows as Arrow text columns (fast reader, Parquet)
+    coded: CodedTable | None = None  # or: the rows coded (careful reader)
+    # Columns coded whole so far, by name (filled by :meth:`column`).
+    _whole: dict[str, CodedColumn] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
         """Data rows in the file."""
-        return self.table.rows
+        if self.coded is not None:
+            return self.coded.rows
+        return self.text.num_rows if self.text is not None else 0
+
+    @property
+    def ragged(self) -> np.ndarray:
+        """Bool per row: more or fewer fields than the header (only the careful reader keeps
+        such rows)."""
+        return self.coded.ragged if self.coded is not None else np.zeros(self.rows, bool)
+
+    def column(self, name: str) -> CodedColumn:
+        """Column ``name`` coded whole (kept for :meth:`batches`)."""
+        if self.coded is not None:
+            return self.coded.columns[name]
+        if name not in self._whole:
+            assert self.text is not None
+            self._whole[name] = CodedColumn.from_arrow(self.text.column(self.names.index(name)))
+        return self._whole[name]
+
+    def sample(self, name: str) -> ColumnSample:
+        """Distinct values of column ``name`` with their row counts (see
+        :meth:`CodedTable.sample`)."""
+        if self.coded is not None:
+            return self.coded.sample(name)
+        column = self.column(name)
+        counts = column.counts()
+        held = counts > 0
+        return ColumnSample(column.uniques[held].reset_index(drop=True), counts[held])
+
+    @cached_property
+    def table(self) -> CodedTable:
+        """All rows coded, under the file's column names."""
+        if self.coded is not None:
+            return self.coded
+        assert self.text is not None
+        todo = [n for n in self.names if n not in self._whole]
+        arrays = [self.text.column(self.names.index(n)) for n in todo]
+        self._whole.update(_code_all(todo, arrays))
+        return _coded({n: self._whole[n] for n in self.names}, self.rows)
+
+    def batches(self, rows: int) -> Iterator[CodedTable]:
+        """The rows in batches of ``rows``, coded so that codes and uniques of every batch
+        extend those of the batches before it (see :class:`ColumnCoder`)."""
+        if self.coded is not None or self.text is None:
+            table = self.table
+            for start in range(0, table.rows, rows):
+                yield table.slice(start, start + rows)
+            return
+        text = self.text
+        coders = {n: ColumnCoder() for n in self.names if n not in self._whole}
+        for start in range(0, self.rows, rows):
+            columns = {}
+            for i, name in enumerate(self.names):
+                if name in coders:
+                    columns[name] = coders[name].code(text.column(i).slice(start, rows))
+                else:
+                    coded = self._whole[name]  # coded whole already, for the plan
+                    columns[name] = CodedColumn(coded.codes[start : start + rows], coded.uniques)
+            stop = min(start + rows, self.rows)
+            yield CodedTable(columns, np.arange(start + 1, stop + 1, dtype=np.int64))
 
 
 def _kind(path: Path) -> str:
@@ -133,14 +206,14 @@ def load_extract(path: Path, fp: Fingerprint | None = None) -> LoadedExtract:
     fp = fp or fingerprint(path)
     if _kind(path) == "parquet":
         names, arrays = parquet_text_columns(path)
-        rows = arrays[0].length() if arrays else 0
-        return LoadedExtract(_coded(_code_all(names, arrays), rows), "parquet")
+        text = pa.table(dict(zip([f"c{i}" for i in range(len(names))], arrays, strict=True)))
+        return LoadedExtract(names, "parquet", text=text)
     fast = _fast_csv(path, fp.encoding)
     if fast is not None:
         return fast
     extract = read_extract(path)
     table = CodedTable.from_frame(extract.frame, extract.field_counts)
-    return LoadedExtract(table, "csv", extract.delimiter)
+    return LoadedExtract(list(table.columns), "csv", extract.delimiter, coded=table)
 
 
 def _coded(columns: dict[str, CodedColumn], rows: int) -> CodedTable:
@@ -188,7 +261,7 @@ def _fast_csv(path: Path, encoding: str) -> LoadedExtract | None:
         )
     except (pa.ArrowException, ValueError):  # never show the message: it may quote a row
         return None
-    return LoadedExtract(_coded(_code_all(names, table.columns), table.num_rows), "csv", delimiter)
+    return LoadedExtract(names, "csv", delimiter, text=table)
 
 
 def _code_all(names: list[str], arrays: list[pa.ChunkedArray]) -> dict[str, CodedColumn]:

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from testbench.lake.contracts import CodeFormat, ColumnRule
 from testbench.lake.pseudonym import (
@@ -55,7 +57,42 @@ class ColumnVerdict:
 
     lake: pd.Series  # the value stored in the lake (typed; CPR numbers as pseudonyms)
     shown: pd.Series  # what a quarantined row may show ("string"; CPR numbers masked)
-    problems: dict[str, np.ndarray]  # reason -> bool per value, in the order the checks ran
+    # Reason -> bool per value, one entry per check run (hit or not), in the order they ran.
+    problems: dict[str, np.ndarray]
+
+    @cached_property
+    def lake_arrow(self) -> pa.Array:
+        """:attr:`lake` as an Arrow array (text as ``string``), for building lake batches."""
+        return _arrow(self.lake)
+
+    @cached_property
+    def shown_arrow(self) -> pa.Array:
+        """:attr:`shown` as an Arrow ``string`` array, for building quarantine rows."""
+        return _arrow(self.shown)
+
+    def extended(self, more: ColumnVerdict) -> ColumnVerdict:
+        """This verdict followed by ``more``, the verdict on the next distinct values.
+
+        Both ran the same checks (the rule decides which), so the reasons line up.
+        """
+        out = ColumnVerdict(
+            pd.concat([self.lake, more.lake], ignore_index=True),
+            pd.concat([self.shown, more.shown], ignore_index=True),
+            {r: np.concatenate([hit, more.problems[r]]) for r, hit in self.problems.items()},
+        )
+        # Carry the Arrow forms over when built, so each value is converted once.
+        for name in ("lake_arrow", "shown_arrow"):
+            if name in self.__dict__:
+                joined = pa.concat_arrays([self.__dict__[name], getattr(more, name)])
+                out.__dict__[name] = joined
+        return out
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):  # pandas' Arrow-backed dtypes
+        array = array.combine_chunks()
+    return array.cast(pa.string()) if pa.types.is_large_string(array.type) else array
 
 
 def code_problem(code: CodeFormat) -> str:
@@ -86,9 +123,7 @@ class _Found:
         self.problems: dict[str, np.ndarray] = {}
 
     def add(self, reason: str, mask: pd.Series | np.ndarray) -> None:
-        hit = np.asarray(mask, dtype=bool)
-        if hit.any():
-            self.problems[reason] = hit
+        self.problems[reason] = np.asarray(mask, dtype=bool)
 
 
 def check_column(
@@ -117,7 +152,11 @@ def check_column(
 
     if rule.kind is ColumnType.CPR:
         digits = cpr_digits(values, today)
-        already = is_pseudonym(values)
+        # Only a value that is not a CPR number can be a pseudonym already (the shapes differ).
+        unsure = digits.isna().to_numpy()
+        kept = np.zeros(len(values), bool)
+        kept[unsure] = is_pseudonym(values[unsure]).to_numpy()
+        already = pd.Series(kept, index=values.index)
         found.add(
             f"{name}: not a valid CPR number (DDMMYY-SSSS with a real date of birth)",
             digits.isna() & ~already,

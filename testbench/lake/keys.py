@@ -1,0 +1,69 @@
+"""Key checks whose memory spans an extract's batches.
+
+:class:`ParentKeys` holds a parent table's key values, prepared once for every
+batch's foreign-key check; :class:`TakenKeys` remembers the primary keys that kept
+rows hold, so a key met again in a later batch is a duplicate, as it would be in
+the same batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from testbench.lake.verdicts import ColumnVerdict
+
+
+class ParentKeys:
+    """A parent column's values, for membership tests that survive a type mismatch (an
+    int key read as text, or the reverse); prepared once for all batches."""
+
+    def __init__(self, values: pd.Series) -> None:
+        self.values = values.dropna()
+        self._text: pd.Index | None = None
+
+    def contains(self, child: pd.Series) -> np.ndarray:
+        """Bool per value of ``child`` (lake values): it is among the parent's values."""
+        numeric = pd.api.types.is_numeric_dtype
+        if (numeric(child) and numeric(self.values)) or child.dtype == self.values.dtype:
+            return child.isin(self.values).to_numpy(dtype=bool)
+        if self._text is None:
+            self._text = pd.Index(self.values.astype(str).unique())
+        return np.asarray(self._text.get_indexer(child.astype(str)) >= 0)
+
+
+class TakenKeys:
+    """Primary-key values already held by a kept row, across batches."""
+
+    def __init__(self) -> None:
+        self._ids: dict[object, int] = {}  # lake value -> id
+        self._of_unique = np.zeros(0, np.int64)  # per distinct file value: its id (-1: none)
+        self._taken = np.zeros(0, bool)  # per id: a kept row has it
+
+    def ids(self, verdict: ColumnVerdict) -> np.ndarray:
+        """Per distinct file value, the id of its lake value (-1: missing); file values
+        with the same lake value (``0102031234``, ``010203-1234``) share one."""
+        done = len(self._of_unique)
+        if len(verdict.lake) > done:
+            codes, distinct = pd.factorize(verdict.lake.iloc[done:], use_na_sentinel=True)
+            ids = np.array([self._ids.setdefault(v, len(self._ids)) for v in distinct], np.int64)
+            fresh = np.full(len(codes), -1, np.int64)
+            fresh[codes >= 0] = ids[codes[codes >= 0]]
+            self._of_unique = np.concatenate([self._of_unique, fresh])
+            self._taken = np.concatenate(
+                [self._taken, np.zeros(len(self._ids) - len(self._taken), bool)]
+            )
+        return self._of_unique
+
+    def duplicates(self, key: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Of the rows at ``candidates`` (their ids in ``key``), the ones whose key an
+        earlier row holds: in an earlier batch, or earlier in this one. Marks the rest's
+        keys as taken."""
+        duplicate = np.zeros(len(key), bool)
+        _, first = np.unique(key[candidates], return_index=True)
+        firsts = candidates[first]
+        fresh = firsts[~self._taken[key[firsts]]]
+        duplicate[candidates] = True
+        duplicate[fresh] = False
+        self._taken[key[fresh]] = True
+        return duplicate

@@ -1,0 +1,130 @@
+"""Checking and writing an extract batch by batch, the two overlapping on two cores.
+
+Writing to the lake is the slowest step of ingestion, and DuckDB keeps rows in file
+order only when one thread writes them. So ingestion checks batch i+1
+(:func:`checked_batches`) on a worker thread (:func:`prefetched`) while DuckDB writes
+batch i on this one; DuckDB, Arrow and most NumPy and pandas work run without
+Python's GIL, so the two overlap.
+The checker (:class:`~testbench.lake.checks.TableChecker`) carries what it learnt
+from one batch to the next, so the rows refused are the ones checking the file whole
+refuses, with the same reasons.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from queue import Empty, Full, Queue
+from typing import TypeVar
+
+import pyarrow as pa
+
+from testbench.lake.checks import Checked, TableChecker
+from testbench.lake.coded import CodedTable
+
+T = TypeVar("T")
+
+# Rows per batch: 4 of DuckDB's row groups. Smaller batches start the writer sooner and
+# leave it less to do after the last check; larger ones check fewer values twice.
+BATCH_ROWS = 4 * 122_880
+POLL_S = 0.1  # how often a waiting worker looks whether the caller has stopped
+
+
+@contextmanager
+def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[Iterator[T]]:
+    """``items``, computed ahead on a worker thread (at most ``depth`` waiting).
+
+    An exception raised computing an item is raised where the caller takes that item.
+    Leaving the block early stops the worker once the item it is on is done.
+    """
+    queue: Queue[tuple[bool, object]] = Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry: tuple[bool, object]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=POLL_S)
+                return True
+            except Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # handed to the caller, raised there
+            put((False, exc))
+
+    def taken() -> Iterator[T]:
+        while True:
+            try:
+                ok, item = queue.get(timeout=POLL_S)
+            except Empty:
+                if not worker.is_alive() and queue.empty():
+                    raise RuntimeError("the prefetch worker stopped without a result") from None
+                continue
+            if not ok:
+                assert isinstance(item, BaseException)
+                raise item
+            if item is end:
+                return
+            yield item  # type: ignore[misc]
+
+    worker = threading.Thread(target=work, name="lake-prefetch", daemon=True)
+    worker.start()
+    try:
+        yield taken()
+    finally:
+        stop.set()
+        worker.join()
+
+
+@dataclass
+class CheckedTotals:
+    """What the batches of one extract added up to."""
+
+    rows: int = 0  # rows checked
+    failed: int = 0  # rows refused
+    counts: Counter[str] = field(default_factory=Counter)  # reason -> rows failing it
+    checked: dict[str, None] = field(default_factory=dict)  # reasons checked, in check order
+    quarantine_parts: list[pa.Table] = field(default_factory=list)  # refused rows, per batch
+
+    def add(self, checked: Checked) -> None:
+        """Count one checked batch in."""
+        self.rows += checked.table.rows
+        self.failed += int(checked.failed.sum())
+        self.counts.update(checked.reasons())
+        self.checked.update(dict.fromkeys(checked.checked_reasons))
+        if checked.failed.any():
+            self.quarantine_parts.append(checked.quarantine_arrow())
+
+    def reasons(self) -> dict[str, int]:
+        """Reason -> rows failing it, in the order the checks run (as for a whole file)."""
+        return {r: self.counts[r] for r in self.checked if self.counts[r]}
+
+    def quarantine(self) -> pa.Table | None:
+        """The refused rows of all batches, in file order; None when there are none."""
+        return pa.concat_tables(self.quarantine_parts) if self.quarantine_parts else None
+
+
+def checked_batches(
+    batches: Iterable[CodedTable], checker: TableChecker, totals: CheckedTotals
+) -> Iterator[pa.Table]:
+    """Check ``batches`` in file order; yield each one's lake rows, count it into ``totals``.
+
+    Args:
+        batches: the extract's rows, coded batch by batch, under their lake column names.
+        checker: the checker for the extract's plan (fresh: it remembers what it checked).
+        totals: filled in as the batches are checked (complete once the iterator ends).
+    """
+    for batch in batches:
+        checked = checker.check(batch)
+        totals.add(checked)
+        yield checked.lake_arrow()
