@@ -16,7 +16,13 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 
 from testbench.jobs.tasks import BINARY
 from testbench.jobs.validation import REGIME_SOURCES, RegimeResult, ValidationJob
-from validation.performance import BinaryReport, MetricCI, SubgroupReport
+from validation.performance import (
+    BINARY_REPORT_METRICS,
+    REGRESSION_METRICS,
+    BinaryReport,
+    MetricCI,
+    SubgroupReport,
+)
 
 GRID = np.round(np.linspace(0.0, 1.0, 51), 4)  # shared x grid of ROC and PR curves
 Z95 = 1.959963984540054  # normal quantile of a 95% interval (Wilson bounds of calibration bins)
@@ -26,20 +32,7 @@ def regime_evidence(job: ValidationJob, result: RegimeResult) -> dict[str, Any]:
     """One regime's block of the evidence (see docs/evidence.md)."""
     train, test = REGIME_SOURCES[result.regime]
     report = result.report
-    names = (
-        (
-            "auroc",
-            "auprc",
-            "brier",
-            "log_loss",
-            "calibration_slope",
-            "calibration_intercept",
-            "sensitivity",
-            "specificity",
-        )
-        if job.task == BINARY
-        else ("rmse", "mae", "r2", "calibration_in_the_large")
-    )
+    names = BINARY_REPORT_METRICS if job.task == BINARY else tuple(REGRESSION_METRICS)
     block: dict[str, Any] = {
         "train": train,
         "test": test,

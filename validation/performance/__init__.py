@@ -46,6 +46,7 @@ from validation.performance.errors import TooFewEventsError, UndefinedMetricErro
 from validation.performance.regression import calibration_in_the_large, mae, r2, rmse
 from validation.performance.report import (
     BINARY_METRICS,
+    BINARY_REPORT_METRICS,
     REGRESSION_METRICS,
     BinaryReport,
     RegressionReport,
@@ -58,6 +59,7 @@ from validation.performance.subgroups import SubgroupReport, SubgroupResult, sub
 
 __all__ = [
     "BINARY_METRICS",
+    "BINARY_REPORT_METRICS",
     "DEFAULT_THRESHOLDS",
     "REGRESSION_METRICS",
     "BinaryReport",

@@ -58,7 +58,8 @@ REGRESSION_METRICS: Mapping[str, MetricFn] = MappingProxyType(
     }
 )
 
-_BINARY_SCALARS = (
+# The scalar metrics of a BinaryReport (its MetricCI fields), in report order.
+BINARY_REPORT_METRICS = (
     "auroc",
     "auprc",
     "brier",
@@ -160,8 +161,8 @@ def binary_report(
         lambda: bootstrap_replicates(statistic, y, prob, seed=seed, replicates=run, strata=True),
     )
     cis = [metric_ci(float(full[j]), values[:, j], alpha) for j in range(full.size)]
-    scalars = dict(zip(_BINARY_SCALARS, cis, strict=False))
-    model_cis = cis[len(_BINARY_SCALARS) :]
+    scalars = dict(zip(BINARY_REPORT_METRICS, cis, strict=False))
+    model_cis = cis[len(BINARY_REPORT_METRICS) :]
     decision = replace(
         decision,
         model_lower=tuple(ci.lower for ci in model_cis),
@@ -279,7 +280,7 @@ def _replicates_or_given(
 def _binary_statistic(
     threshold: float, thresholds: FloatArray
 ) -> Callable[[FloatArray, FloatArray], FloatArray]:
-    """All binary metrics of one (re)sample as one vector, in `_BINARY_SCALARS` order."""
+    """All binary metrics of one (re)sample as one vector, in `BINARY_REPORT_METRICS` order."""
     scalar_metrics = tuple(BINARY_METRICS.values())
 
     def statistic(y: FloatArray, prob: FloatArray) -> FloatArray:
