@@ -17,6 +17,7 @@ import functools
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from _common import progress, quiet, timed
@@ -26,9 +27,10 @@ sys.path.insert(0, str(REPO))
 
 from generators.registers import simulate_registers  # noqa: E402
 from testbench.jobs import RayExecutor  # noqa: E402
-from testbench.jobs.validation import ValidationJob, plan_splits, run_validation_job  # noqa: E402
+from testbench.jobs.validation import plan_splits, run_validation_job  # noqa: E402
 from testbench.lake.cohort import query_frames  # noqa: E402
 from testbench.spec import load_spec, resolve_cohort, run_cohort_sql  # noqa: E402
+from testbench.validate import validation_job  # noqa: E402
 
 SPEC = REPO / "examples" / "hip-fracture-home-care" / "spec.yaml"
 
@@ -49,19 +51,7 @@ def main() -> None:
         twin_tables = simulate_registers(persons, seed=8)
     real = resolve_cohort(spec, run_cohort_sql(spec, functools.partial(query_frames, real_tables)))
     twin = resolve_cohort(spec, run_cohort_sql(spec, functools.partial(query_frames, twin_tables)))
-    job = ValidationJob(
-        name=spec.name,
-        task=spec.task,
-        target=spec.target,
-        features=tuple(real.features),
-        subgroups=tuple(spec.subgroups),
-        id_column=spec.id_column,
-        model_factory=spec.build_model,
-        folds=spec.evaluation.folds,
-        bootstrap=bootstrap,
-        seed=spec.evaluation.seed,
-        threshold=spec.evaluation.threshold,
-    )
+    job = replace(validation_job(spec, real.features, min_count=5), bootstrap=bootstrap)
     splits = plan_splits(job, real.frame, twin.frame)
     progress(f"cohort: {len(real.frame)} real and {len(twin.frame)} stand-in twin rows")
 

@@ -109,6 +109,7 @@ def validate_in_lake(
             f"tenant {tenant_name!r} has no twin; build one with `testbench twin build`"
         )
 
+    snapshot = lake.snapshot_hash()  # hashes every table's contents: once per run
     writer = EvidenceWriter(settings.tracking_uri, settings.artifact_root)
     run_id = writer.start_run(
         tenant.name,
@@ -121,7 +122,7 @@ def validate_in_lake(
             "testbench.data": data,
             "testbench.twin_id": twin_id or "",
             "testbench.code_version": __version__,
-            "testbench.lake_snapshot": lake.snapshot_hash(),
+            "testbench.lake_snapshot": snapshot,
         },
     )
     try:
@@ -138,7 +139,7 @@ def validate_in_lake(
         evidence.update(
             tenant=tenant.name,
             requested_by=requester,
-            lake_snapshot=lake.snapshot_hash(),
+            lake_snapshot=snapshot,
         )
         if twin_id is not None:  # how faithful the twin behind TSTR/TSTS is, for the reader
             twin_manifest = store.manifest(twin_id)
@@ -246,21 +247,7 @@ def _evaluate(
             # regime still stands, and the evidence says why the twin regimes are missing.
             skipped = _twin_skipped(f"the twin's cohort cannot be used: {exc}")
     first = next(iter(cohorts.values()))
-    job = ValidationJob(
-        name=spec.name,
-        task=spec.task,
-        target=spec.target,
-        features=tuple(first.features),
-        subgroups=tuple(spec.subgroups),
-        id_column=spec.id_column,
-        model_factory=spec.build_model,
-        folds=spec.evaluation.folds,
-        bootstrap=max(spec.evaluation.bootstrap, 1),
-        seed=spec.evaluation.seed,
-        test_share=spec.evaluation.test_share,
-        threshold=spec.evaluation.threshold,
-        min_count=settings.min_cell_count,
-    )
+    job = validation_job(spec, first.features, settings.min_cell_count)
     frames = {name: c.frame for name, c in cohorts.items()}
     try:
         splits = plan_splits(job, frames.get("real"), frames.get("twin"), holdout)
@@ -312,6 +299,29 @@ def _evaluate(
         DisclosurePolicy.from_settings(settings), len(cohort_frame), id_columns=(spec.id_column,)
     )
     return evidence, checker, model if released else None
+
+
+def validation_job(spec: ValidationSpec, features: list[str], min_count: int) -> ValidationJob:
+    """The job a spec describes, with the cohort's resolved features.
+
+    ``bootstrap: 0`` still runs one replicate (the metric code needs one); the evidence then
+    hides the intervals.
+    """
+    return ValidationJob(
+        name=spec.name,
+        task=spec.task,
+        target=spec.target,
+        features=tuple(features),
+        subgroups=tuple(spec.subgroups),
+        id_column=spec.id_column,
+        model_factory=spec.build_model,
+        folds=spec.evaluation.folds,
+        bootstrap=max(spec.evaluation.bootstrap, 1),
+        seed=spec.evaluation.seed,
+        test_share=spec.evaluation.test_share,
+        threshold=spec.evaluation.threshold,
+        min_count=min_count,
+    )
 
 
 def lake_sources(lake: Any, min_count: int) -> list[dict[str, Any]]:
