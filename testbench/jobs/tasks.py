@@ -51,7 +51,6 @@ class FitTask:
     features: tuple[str, ...]  # model inputs
     target: str  # outcome column
     model_factory: Callable[[], BaseEstimator]  # builds the SME's unfitted estimator
-    seed: int  # seeds nothing in the fit itself; kept for the SME's estimator's use
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def fit_task(task: FitTask) -> FitResult:
     """Fit a fresh model from ``task.model_factory`` and predict ``task.test``.
 
     Idempotent: the same task gives the same result (the SME's estimator is expected to
-    fix its own random_state; ours are seeded from ``task.seed``).
+    fix its own random_state).
 
     Raises:
         ValueError: the training rows of a binary task hold only one outcome class.
@@ -88,7 +87,7 @@ def fit_task(task: FitTask) -> FitResult:
     model.fit(x_train, y_train)
     prediction = _predict(model, x_test, task.task)
     y_test = task.test[task.target].to_numpy(dtype=float)
-    result = FitResult(
+    return FitResult(
         regime=task.regime,
         fold=task.fold,
         prediction=prediction,
@@ -98,9 +97,6 @@ def fit_task(task: FitTask) -> FitResult:
         },
         estimator=_estimator_name(model),
         instance_based=_instance_based(model),
-    )
-    return _replace(
-        result,
         model=model if task.fold is None else None,
         seconds=time.perf_counter() - start,
     )
@@ -238,9 +234,3 @@ def _instance_based(model: BaseEstimator) -> bool:
     from validation.privacy.membership import is_instance_based
 
     return bool(is_instance_based(model))
-
-
-def _replace(result: FitResult, **changes: Any) -> FitResult:
-    from dataclasses import replace
-
-    return replace(result, **changes)

@@ -276,7 +276,7 @@ def _second_wave(item: BootTask | InspectTask | _SubgroupTask) -> Any:
         item.groups.reset_index(drop=True),
         metrics,
         job.min_count,
-        n_boot=max(job.bootstrap, 1),
+        n_boot=job.bootstrap,
         seed=job.seed,
     )
 
@@ -305,7 +305,6 @@ def _fit_tasks(job: ValidationJob, regime: str, split: Split) -> list[FitTask]:
             features=job.features,
             target=job.target,
             model_factory=job.model_factory,
-            seed=job.seed,
         )
 
     y = _y(job, split.train)
