@@ -57,7 +57,7 @@ def main() -> None:
         progress(f"evaluation: {ours_s:.1f} s; parts {result.seconds}")
 
         from generators.twin.holdout import split_by_units
-        from testbench.privacy_checks import person_view
+        from testbench.privacy_checks import compared_views
         from testbench.twins import TwinStore, holdout_units
 
         twin = TwinStore(settings, tenant).tables(manifest.twin_id)
@@ -65,12 +65,11 @@ def main() -> None:
         relations = lake.relations()
         held = holdout_units(lake, manifest.twin_id)
         training, holdout = split_by_units(real, relations, "bef", "pnr", held)
-        views = [person_view(t, relations, "bef", "pnr") for t in (training, holdout, twin)]
-        columns = [
-            c for c in views[0].columns if c in views[2].columns and views[0][c].notna().any()
-        ]
-        ori, control, syn = (v[columns].head(peer_rows) for v in views)
-        progress(f"peer: SDMetrics DCR metrics on {peer_rows:,} persons x {len(columns)} columns")
+        views = compared_views(training, holdout, twin, relations, "bef", "pnr")
+        ori, control, syn = (v.head(peer_rows) for v in views)
+        progress(
+            f"peer: SDMetrics DCR metrics on {peer_rows:,} persons x {len(ori.columns)} columns"
+        )
         ours_same_s, peer_s, agreement = _peer(ori, control, syn)
 
     print(

@@ -40,6 +40,29 @@ def person_view(
     return view.drop(columns=[c for c in view.columns if c in keys])
 
 
+def compared_views(
+    training: dict[str, pd.DataFrame],
+    holdout: dict[str, pd.DataFrame],
+    twin: dict[str, pd.DataFrame],
+    relations: list[Relation],
+    unit: str,
+    key: str | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The person-level views the distance and attack checks compare: training, control, twin.
+
+    Only the columns both the training and the twin views have, and that hold any value in
+    training (an empty column has no range), in the same order in all three.
+    """
+    if key is None:  # no person table: the view is the single table itself
+        ori, control, syn = training[unit], holdout[unit], twin[unit]
+    else:
+        ori, control, syn = (
+            person_view(t, relations, unit, key) for t in (training, holdout, twin)
+        )
+    columns = [c for c in ori.columns if c in syn.columns and ori[c].notna().any()]
+    return ori[columns], control[columns], syn[columns]
+
+
 def privacy_checks(
     training: dict[str, pd.DataFrame],
     holdout: dict[str, pd.DataFrame],
@@ -64,16 +87,7 @@ def privacy_checks(
             "rare_leakage": round(float(leak.share), 6),
         }
     out["rare_leakage"] = max((t["rare_leakage"] for t in out["tables"].values()), default=0.0)
-    if key is None:  # no person table: the view is the single table itself
-        ori, control, syn_view = training[unit], holdout[unit], twin[unit]
-    else:
-        ori = person_view(training, relations, unit, key)
-        control = person_view(holdout, relations, unit, key)
-        syn_view = person_view(twin, relations, unit, key)
-    # Compare the columns both views have that hold any value (an empty column has no range).
-    syn_view = syn_view[[c for c in ori.columns if c in syn_view.columns and ori[c].notna().any()]]
-    ori = ori[syn_view.columns]
-    control = control[syn_view.columns]
+    ori, control, syn_view = compared_views(training, holdout, twin, relations, unit, key)
     out["exact_copies"] = round(exact_copies(ori, syn_view), 6)
     out["person_view"] = {"columns": len(ori.columns), "training": len(ori), "twin": len(syn_view)}
 

@@ -215,7 +215,7 @@ def _split(
 ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], str]:
     """Real rows the twin was fitted on, the held-out control rows, and how they were found."""
     if key is not None:
-        source = twin_id or (store.ids()[-1] if store.ids() else None)
+        source = twin_id or next(reversed(store.ids()), None)
         held = holdout_units(lake, source) if source else set()
         if held:
             training, holdout = split_by_units(real, relations, unit, key, held)
