@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 
 from dashboards.i18n import day, estimate, t
 from evidence_factory import EvidenceStore
+from network import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
@@ -37,16 +37,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def dashboard(store: EvidenceStore, tmp_path: Path) -> Iterator[str]:
     """`testbench dashboard` on a free port, in demo mode; its URL. Stopped afterwards."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TESTBENCH_", "MLFLOW_"))}
     env |= {"TESTBENCH_HOME": str(store.home), "TESTBENCH_DEMO_MODE": "1"}
     log_path = tmp_path / "dashboard.log"

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sdv.metadata import Metadata
 
+from gate_inputs import PASSING
 from generators.relations import Relation
 from testbench.bundle import (
     BundleError,
@@ -41,18 +42,6 @@ FILES = {
     "tables/bef.parquet",
     "tables/lpr_a_kontakt.parquet",
     "tables/app_sessions.parquet",
-}
-PASSING = {
-    "quality": 0.9,
-    "diagnostic": 1.0,
-    "dcr_baseline_protection": 0.95,
-    "dcr_overfitting_protection": 0.9,
-    "dcr_holdout_ratio": 1.0,
-    "exact_copies": 0.0,
-    "rare_leakage": 0.0,
-    "singling_out": {"value": 0.01, "low": 0.0, "high": 0.03},
-    "linkability": {"value": 0.0, "low": 0.0, "high": 0.02},
-    "inference": {"value": 0.02, "low": 0.0, "high": 0.05},
 }
 
 

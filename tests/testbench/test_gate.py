@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gate_inputs import PASSING
 from testbench.errors import GateFailed
 from testbench.gate import (
     DEFAULT_RULES,
@@ -19,19 +20,6 @@ from testbench.gate import (
     PrivacyGate,
     gate_values,
 )
-
-GOOD: dict[str, object] = {
-    "quality": 0.9,
-    "diagnostic": 1.0,
-    "dcr_baseline_protection": 0.95,
-    "dcr_overfitting_protection": 0.9,
-    "dcr_holdout_ratio": 1.0,
-    "exact_copies": 0.0,
-    "rare_leakage": 0.0,
-    "singling_out": {"value": 0.01, "low": 0.0, "high": 0.03},
-    "linkability": {"value": 0.0, "low": 0.0, "high": 0.02},
-    "inference": {"value": 0.02, "low": 0.0, "high": 0.05},
-}
 
 # One value per check that breaks the default policy.
 BAD: dict[str, object] = {
@@ -49,7 +37,7 @@ BAD: dict[str, object] = {
 
 
 def test_good_twin_passes_every_check() -> None:
-    decision = PrivacyGate().decide(GOOD)
+    decision = PrivacyGate().decide(PASSING)
     assert decision.passed
     assert [c.name for c in decision.checks] == list(DEFAULT_RULES)
     assert all(c.passed for c in decision.checks)
@@ -59,7 +47,7 @@ def test_good_twin_passes_every_check() -> None:
 
 @pytest.mark.parametrize("name", list(BAD))
 def test_each_check_can_fail_the_gate(name: str) -> None:
-    decision = PrivacyGate().decide({**GOOD, name: BAD[name]})
+    decision = PrivacyGate().decide({**PASSING, name: BAD[name]})
     assert not decision.passed
     assert [c.name for c in decision.checks if not c.passed] == [name]
     assert len(decision.reasons) == 1 and decision.reasons[0].startswith(f"{name}:")
@@ -69,7 +57,7 @@ def test_each_check_can_fail_the_gate(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(DEFAULT_RULES))
 def test_missing_value_fails_its_check(name: str) -> None:
-    values = {k: v for k, v in GOOD.items() if k != name}
+    values = {k: v for k, v in PASSING.items() if k != name}
     decision = PrivacyGate().decide(values)
     assert not decision.passed
     failed = next(c for c in decision.checks if c.name == name)
@@ -83,18 +71,18 @@ def test_missing_value_fails_its_check(name: str) -> None:
 @pytest.mark.parametrize("bad", [math.nan, {"value": math.nan, "low": 0.0, "high": 0.01}, "0.9"])
 def test_nan_or_non_number_fails(bad: object) -> None:
     for name in ("quality", "inference"):
-        decision = PrivacyGate().decide({**GOOD, name: bad})
+        decision = PrivacyGate().decide({**PASSING, name: bad})
         assert not decision.passed
         assert "not a number" in decision.reasons[0]
 
 
 def test_empty_attack_result_fails() -> None:
-    decision = PrivacyGate().decide({**GOOD, "linkability": {}})
+    decision = PrivacyGate().decide({**PASSING, "linkability": {}})
     assert not decision.passed and "linkability: no value" in decision.reasons[0]
 
 
 def test_limits_are_inclusive() -> None:
-    at_limit = {**GOOD, "quality": 0.8, "exact_copies": 0.01}
+    at_limit = {**PASSING, "quality": 0.8, "exact_copies": 0.01}
     at_limit["singling_out"] = {"value": 0.05, "low": 0.0, "high": 0.10}
     assert PrivacyGate().decide(at_limit).passed
 
@@ -102,7 +90,7 @@ def test_limits_are_inclusive() -> None:
 def test_attack_risk_is_judged_by_its_upper_bound() -> None:
     # The point estimate is under 0.10, but the interval does not rule out 0.14.
     wide = {"value": 0.06, "low": 0.0, "high": 0.14}
-    decision = PrivacyGate().decide({**GOOD, "singling_out": wide})
+    decision = PrivacyGate().decide({**PASSING, "singling_out": wide})
     assert not decision.passed
     assert decision.reasons == ["singling_out: upper bound 0.14 is not <= 0.1"]
     check = next(c for c in decision.checks if c.name == "singling_out")
@@ -110,13 +98,13 @@ def test_attack_risk_is_judged_by_its_upper_bound() -> None:
 
 
 def test_attack_risk_without_interval_fails_closed() -> None:
-    decision = PrivacyGate().decide({**GOOD, "inference": 0.0})
+    decision = PrivacyGate().decide({**PASSING, "inference": 0.0})
     assert not decision.passed
     assert "no confidence interval" in decision.reasons[0]
 
 
 def test_decision_in_evidence_shape_is_strict_json() -> None:
-    decision = PrivacyGate().decide({**GOOD, "quality": math.nan})
+    decision = PrivacyGate().decide({**PASSING, "quality": math.nan})
     out = decision.to_dict()
     assert set(out) == {"passed", "checks"} and out["passed"] is False
     first = out["checks"][0]
@@ -141,11 +129,11 @@ def test_gate_values_from_twin_evaluation_evidence() -> None:
             "dcr_holdout_ratio": 1.0,
             "exact_copies": 0.0,
             "rare_leakage": 0.0,
-            "anonymeter": {"singling_out": GOOD["singling_out"], "linkability": {}},
+            "anonymeter": {"singling_out": PASSING["singling_out"], "linkability": {}},
         },
     }
     values = gate_values(evidence)
-    assert values["quality"] == 0.9 and values["singling_out"] == GOOD["singling_out"]
+    assert values["quality"] == 0.9 and values["singling_out"] == PASSING["singling_out"]
     assert "inference" not in values
     decision = PrivacyGate().decide(values)
     assert [c.name for c in decision.checks if not c.passed] == ["linkability", "inference"]
@@ -164,9 +152,9 @@ def test_yaml_overrides_some_checks(tmp_path: Path) -> None:
     assert policy.rules["singling_out"] == CheckRule(0.2, Direction.MAX, Compare.VALUE)
     assert policy.rules["inference"] == DEFAULT_RULES["inference"]
     gate = PrivacyGate(policy)
-    assert not gate.decide(GOOD).passed  # quality 0.9 < 0.95
+    assert not gate.decide(PASSING).passed  # quality 0.9 < 0.95
     wide = {"value": 0.15, "low": 0.1, "high": 0.3}
-    decision = gate.decide({**GOOD, "quality": 0.96, "singling_out": wide})
+    decision = gate.decide({**PASSING, "quality": 0.96, "singling_out": wide})
     assert decision.passed  # point estimate 0.15 <= 0.2 now
 
 

@@ -5,25 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gate_inputs import PASSING
 from testbench.bundle import export_bundle
 from testbench.config import Settings
 from testbench.gate import PrivacyGate
 from testbench.tenants import TenantRegistry
 from testbench.twins import TwinStore
-
-# Gate inputs that pass: the gate itself is tested in test_gate.py; here it only opens the door.
-PASSING = {
-    "quality": 0.9,
-    "diagnostic": 1.0,
-    "dcr_baseline_protection": 0.9,
-    "dcr_overfitting_protection": 0.9,
-    "dcr_holdout_ratio": 1.0,
-    "exact_copies": 0.0,
-    "rare_leakage": 0.0,
-    "singling_out": {"value": 0.0, "low": 0.0, "high": 0.02},
-    "linkability": {"value": 0.0, "low": 0.0, "high": 0.02},
-    "inference": {"value": 0.0, "low": 0.0, "high": 0.02},
-}
 
 
 def test_bundle_run_gives_the_twin_regime_of_the_lake_run(story_home, tmp_path: Path, cli) -> None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from network import free_port
 from testbench.config import Settings
 from testbench.evidence import EvidenceWriter, list_runs
 from testbench.evidence.reader import load_evidence
@@ -42,14 +42,8 @@ def test_runs_round_trip_per_tenant(settings: Settings) -> None:
     assert settings.artifact_root.is_dir()  # artifacts under TESTBENCH_HOME, not ./mlruns
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_client_logs_to_a_real_mlflow_server(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "TESTBENCH_HOME": str(tmp_path),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,17 +15,12 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
+from network import free_port
 from specs import write_contact_spec
 from testbench.config import Settings
 from testbench.jobs.submit import SubmitError, follow, submit_validation
 
 RAY = Path(sys.executable).with_name("ray")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -37,10 +31,10 @@ def ray_head(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """
     monkeypatch.setenv("RAY_AUTH_MODE", "token")  # Ray 2.60 heads require the local token
     temp = tempfile.mkdtemp(prefix="rayh", dir="/tmp")  # short: Ray's socket paths are limited
-    dashboard = _free_port()
+    dashboard = free_port()
     command = [
-        str(RAY), "start", "--head", "--block", f"--port={_free_port()}",
-        f"--dashboard-port={dashboard}", f"--dashboard-agent-listen-port={_free_port()}",
+        str(RAY), "start", "--head", "--block", f"--port={free_port()}",
+        f"--dashboard-port={dashboard}", f"--dashboard-agent-listen-port={free_port()}",
         "--include-dashboard=true", "--num-cpus=2", "--disable-usage-stats", f"--temp-dir={temp}",
     ]  # fmt: skip
     log = Path(temp) / "head.log"
@@ -101,4 +95,4 @@ def test_submit_refuses_a_missing_spec_and_an_unreachable_cluster(tmp_path: Path
         submit_validation(settings, "http://127.0.0.1:9", tmp_path / "nope.yaml", "acme")
     spec = write_contact_spec(tmp_path / "spec")
     with pytest.raises(SubmitError, match=r"cannot reach|refused"):
-        submit_validation(settings, f"http://127.0.0.1:{_free_port()}", spec, "acme")
+        submit_validation(settings, f"http://127.0.0.1:{free_port()}", spec, "acme")

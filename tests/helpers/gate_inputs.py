@@ -1,0 +1,16 @@
+"""Gate inputs for tests: one value per check of the default policy that passes it."""
+
+from __future__ import annotations
+
+PASSING: dict[str, object] = {
+    "quality": 0.9,
+    "diagnostic": 1.0,
+    "dcr_baseline_protection": 0.95,
+    "dcr_overfitting_protection": 0.9,
+    "dcr_holdout_ratio": 1.0,
+    "exact_copies": 0.0,
+    "rare_leakage": 0.0,
+    "singling_out": {"value": 0.01, "low": 0.0, "high": 0.03},
+    "linkability": {"value": 0.0, "low": 0.0, "high": 0.02},
+    "inference": {"value": 0.02, "low": 0.0, "high": 0.05},
+}
