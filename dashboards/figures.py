@@ -15,14 +15,15 @@ import plotly.graph_objects as go
 
 from dashboards.i18n import t
 from dashboards.labels import METRIC_KEYS, metric_name, regime_name
+from testbench.evidence.figures import COLOURS as REGIME_COLOURS
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour
 # vision deficiency.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-REGIME_STYLE = {  # colour and dash per regime, the same on every page
-    "TRTR": (OKABE_ITO[0], "solid"),
-    "TSTR": (OKABE_ITO[1], "dash"),
-    "TSTS": (OKABE_ITO[2], "dot"),
+REGIME_STYLE = {  # colour and dash per regime, the same on every page and in logged figures
+    "TRTR": (REGIME_COLOURS["TRTR"], "solid"),
+    "TSTR": (REGIME_COLOURS["TSTR"], "dash"),
+    "TSTS": (REGIME_COLOURS["TSTS"], "dot"),
 }
 REFERENCE = "#555555"  # chance lines, treat-all/treat-none, perfect calibration
 FONT_SIZE = 20  # readable from the back of a meeting room

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+# One colour per regime (Okabe-Ito), shared with the dashboard's figures.
 COLOURS = {"TRTR": "#0072B2", "TSTR": "#E69F00", "TSTS": "#009E73"}
 GREY = "#999999"
 
