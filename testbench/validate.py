@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -301,7 +301,7 @@ def _evaluate(
     return evidence, checker, model if released else None
 
 
-def validation_job(spec: ValidationSpec, features: list[str], min_count: int) -> ValidationJob:
+def validation_job(spec: ValidationSpec, features: Sequence[str], min_count: int) -> ValidationJob:
     """The job a spec describes, with the cohort's resolved features.
 
     ``bootstrap: 0`` still runs one replicate (the metric code needs one); the evidence then
