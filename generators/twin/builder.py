@@ -14,6 +14,9 @@ How a lake is modelled (any number of tables, any depth):
   rare categories (:mod:`generators.twin.rare`) are removed before fitting.
 * Keys are generated fresh and children are attached to sampled parents, so
   referential integrity holds by construction.
+* Tables side by side under a person are linked in time by learned *anchors*
+  (:mod:`generators.twin.anchors`): home care that follows a hip fracture in the real
+  lake follows the twin person's own twin hip fracture.
 
 Fits are independent tasks and run through an executor (Ray in the test-bench);
 sampling runs parent before child, in fixed-size chunks seeded by chunk number,
@@ -33,7 +36,22 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from generators.relations import Relation
-from generators.twin.constraints import TableRules, is_numeric_text, learn_rules
+from generators.twin.anchors import (
+    COUNT as ANCHORED,
+)
+from generators.twin.anchors import (
+    EVENT_DAY,
+    LABEL,
+    NONE,
+    SINCE,
+    TargetAnchors,
+    first_days,
+    label_rows,
+    learn_anchors,
+    row_days,
+    to_days,
+)
+from generators.twin.constraints import TableRules, _from_days, is_numeric_text, learn_rules
 from generators.twin.rare import RareCategories, protect_rare
 from generators.twin.stratified import StratifiedSynthesizer, choose_stratum
 from generators.twin.synthesizers import (
@@ -64,24 +82,45 @@ class _Serial:
 
 
 def topological_order(tables: list[str], relations: list[Relation]) -> list[str]:
-    """Tables with every parent before its children (self-references ignored).
+    """Tables with every parent before its children (self-references ignored), depth first.
+
+    One table at a time: a child of the table placed last comes next (a contact's
+    diagnoses right after the contacts), and among the rest the one with more tables
+    below it comes first. So a person's hospital history is complete before the tables
+    sampled after it, which may be anchored to its events (:mod:`generators.twin.anchors`).
 
     Raises:
         ValueError: the relations form a cycle across tables, or name an unknown table.
     """
     known = set(tables)
     parents: dict[str, set[str]] = {t: set() for t in tables}
+    children: dict[str, set[str]] = {t: set() for t in tables}
     for rel in relations:
         if rel.child_table not in known or rel.parent_table not in known:
             raise ValueError(f"relation {rel} names a table that is not in the lake")
         if rel.child_table != rel.parent_table:
             parents[rel.child_table].add(rel.parent_table)
+            children[rel.parent_table].add(rel.child_table)
+
+    def below(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = children[name] - seen
+        for child in children[name] - seen:
+            found |= below(child, seen | {name})
+        return found
+
+    size = {t: len(below(t)) for t in tables}
     order: list[str] = []
     while len(order) < len(tables):
-        ready = sorted(t for t in tables if t not in order and parents[t] <= set(order))
+        placed = set(order)
+        ready = [t for t in tables if t not in placed and parents[t] <= placed]
         if not ready:
             raise ValueError("table relations form a cycle; a twin needs a parent-first order")
-        order.extend(ready)
+
+        def key(t: str) -> tuple[int, int, str]:
+            latest = max((order.index(p) for p in parents[t]), default=-1)
+            return (-latest, -size[t], t)
+
+        order.append(min(ready, key=key))
     return order
 
 
@@ -173,6 +212,8 @@ class TwinBuilder:
         max_fit_rows: a bigger table is fitted on this many rows drawn at random (child
             counts and rules still come from every row); fitting time then stops growing.
         chunk_rows: rows per sampling task; fixed, so results do not depend on workers.
+        anchor_window: days after an event in another table within which rows of a
+            table can be anchored to it (0 turns anchors off).
         executor: runs fit and sampling tasks (``map(fn, items)``); serial when None.
         progress: called with a short message per table (the CLI prints them on stderr).
     """
@@ -187,6 +228,7 @@ class TwinBuilder:
         max_context: int = 12,
         max_fit_rows: int = 100_000,
         chunk_rows: int = 50_000,
+        anchor_window: float = 365.0,
         executor: Mapper | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -198,6 +240,7 @@ class TwinBuilder:
         self.max_context = max_context
         self.max_fit_rows = max_fit_rows
         self.chunk_rows = chunk_rows
+        self.anchor_window = anchor_window
         self.executor = executor
         self.progress = progress
 
@@ -233,6 +276,7 @@ class TwinBuilder:
         plans = self._plan(tables, keys)
         raw = tables  # child counts come from every real row: a count reveals no category
         tables = self._protect(tables, plans, keys)
+        self._learn_anchors(tables, raw, plans, keys)
         frames: dict[str, pd.DataFrame] = {}
         self._contexts: dict[str, pd.DataFrame | None] = {}  # full parent context, fit only
         fit_items = []
@@ -257,8 +301,93 @@ class TwinBuilder:
         for name in self._folded(plans):
             self.timings_[name] = TableTiming(name, 0.0)
         self.plans_ = plans
-        del self._contexts
+        del self._contexts, self._labels
         return self
+
+    def _learn_anchors(
+        self,
+        tables: dict[str, pd.DataFrame],
+        raw: dict[str, pd.DataFrame],
+        plans: dict[str, TablePlan],
+        keys: dict[str, str],
+    ) -> None:
+        """Anchors per target table, and every real target row's anchor (fit only)."""
+        self.keys_ = {(t, c) for t, c in keys.items()} | {
+            (r.parent_table, r.parent_column) for r in self.relations_
+        }
+        self.anchors_: dict[str, TargetAnchors] = {}
+        # label and days since, per target: "raw" for counts, "fit" for the rows modelled
+        self._labels: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        if self.anchor_window <= 0:
+            return
+        folded = self._folded(plans)
+        dates = {
+            name: next(
+                (c for c in plan.modelled if pd.api.types.is_datetime64_any_dtype(tables[name][c])),
+                None,
+            )
+            for name, plan in plans.items()
+        }
+        targets = [
+            name
+            for name, plan in plans.items()
+            if plan.parent is not None
+            and plan.parent.parent_table == self.unit_
+            and name not in folded
+            and dates[name] is not None
+        ]
+        found = learn_anchors(
+            tables,
+            self.relations_,
+            self.order_,
+            self.unit_,
+            self.unit_key_,
+            self.keys_,
+            targets,
+            window=self.anchor_window,
+            min_persons=max(self.min_persons, 10),
+        )
+        for name, target in found.items():
+            target.date = str(dates[name])
+            self.anchors_[name] = target
+            described = ", ".join(f"{k} ({v}x)" for k, v in target.lift.items())
+            self._say(f"anchors of {name}: {described}")
+            for kind, source in (("raw", raw), ("fit", tables)):
+                self._labels[(kind, name)] = self._label(target, source)
+
+    def _label(
+        self, target: TargetAnchors, tables: dict[str, pd.DataFrame]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each row of ``target``'s table: its anchor label and days since the event."""
+        first = self._first_days(target, tables)
+        frame = tables[target.table]
+        days = to_days(frame[target.date])
+        return label_rows(target, frame[self._person_column(target.table)].to_numpy(), days, first)
+
+    def _person_column(self, table: str) -> str:
+        """The column of ``table`` that holds the person key (its relation to the unit)."""
+        return next(
+            r.child_column
+            for r in self.relations_
+            if r.child_table == table and r.parent_table == self.unit_
+        )
+
+    def _first_days(self, target: TargetAnchors, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Each person's first day of each of ``target``'s events, indexed by person key."""
+        from generators.twin.units import unit_of_rows
+
+        sources = {a.table for a in target.anchors}
+        names = [n for n in self.order_ if n in tables]
+        relations = [
+            r for r in self.relations_ if r.child_table in tables and r.parent_table in tables
+        ]
+        units = unit_of_rows(tables, relations, names, self.unit_, self.unit_key_)
+        days = row_days(tables, relations, names, self.unit_, self.keys_)
+        missing = sources - set(days)
+        if missing:
+            raise ValueError(f"anchor tables {sorted(missing)} are not under {self.unit_}")
+        persons = pd.Index(tables[self.unit_][self.unit_key_].to_numpy())
+        return first_days(tables, units, days, persons, target.anchors)
 
     def _plan(self, tables: dict[str, pd.DataFrame], keys: dict[str, str]) -> dict[str, TablePlan]:
         referenced = {(r.parent_table, r.parent_column) for r in self.relations_}
@@ -300,6 +429,7 @@ class TwinBuilder:
         unit_key = keys.get(unit) or next(
             r.parent_column for r in self.relations_ if r.parent_table == unit
         )
+        self.unit_, self.unit_key_ = unit, unit_key
         units = unit_of_rows(tables, self.relations_, self.order_, unit, unit_key)
         protected, self.rare_ = protect_rare(
             tables,
@@ -352,12 +482,23 @@ class TwinBuilder:
             rel = child_plan.parent
             if rel is None or rel.parent_table != plan.name or child in plan.flattened:
                 continue
-            counts = raw[child][rel.child_column].value_counts()
+            owner = raw[child][rel.child_column]
+            if child in self.anchors_:  # anchored rows are counted by their own models
+                owner = owner[self._labels[("raw", child)][0] == NONE]
+            counts = owner.value_counts()
             column = f"{COUNT}{child}"
             own[column] = real[rel.parent_column].map(counts).fillna(0).astype(int).to_numpy()
             plan.counts[column] = child
             plan.categorical.add(column)  # counts keep their exact distribution, in order
         context = self._context(plan, tables, plans, frames)
+        target = self.anchors_.get(plan.name)
+        if target is not None and context is not None:
+            labels, since = self._labels[("fit", plan.name)]
+            own[SINCE] = since
+            context[LABEL] = labels
+            plan.conditioning.append(LABEL)
+            plan.categorical.add(LABEL)
+            self._fit_counts(plan, target, tables, raw, plans, frames)
         self._contexts[plan.name] = context
         # Rules are learned where folded children exist (not on the donor values).
         plan.rules = learn_rules(_mask_absent(plan, own.copy()), context)
@@ -368,6 +509,42 @@ class TwinBuilder:
         if context is None:
             return encoded
         return pd.concat([context[plan.conditioning].reset_index(drop=True), encoded], axis=1)
+
+    def _fit_counts(
+        self,
+        plan: TablePlan,
+        target: TargetAnchors,
+        tables: dict[str, pd.DataFrame],
+        raw: dict[str, pd.DataFrame],
+        plans: dict[str, TablePlan],
+        frames: dict[str, pd.DataFrame],
+    ) -> None:
+        """Per anchor: a model of how many rows follow the event, given the person and its date.
+
+        Learned on every real person with the event (zero rows included), from all real rows.
+        """
+        unit = self.unit_
+        people = self._decoded_training(plans[unit], frames[unit]).reset_index(drop=True)
+        keys = tables[unit][self.unit_key_].to_numpy()
+        target.given = [c for c in plan.conditioning if c != LABEL]
+        given = people[[plan.context[c] for c in target.given]]
+        given.columns = target.given
+        first = self._first_days(target, raw).reindex(keys)
+        owner = raw[plan.name][self._person_column(plan.name)]
+        labels, since = self._labels[("raw", plan.name)]
+        for anchor in target.anchors:
+            label = anchor.label
+            has = np.isfinite(first[label].to_numpy(dtype=float))
+            rows = owner[labels == label].value_counts().reindex(keys[has]).fillna(0)
+            frame = given.loc[has].reset_index(drop=True)
+            frame[EVENT_DAY] = first[label].to_numpy(dtype=float)[has]
+            frame[ANCHORED] = rows.to_numpy(dtype=int)
+            categorical = {c for c in target.given if c in plan.categorical} | {ANCHORED}
+            with threadpool_limits(limits=1):
+                # A small helper model: always a Gaussian copula, which draws given the person.
+                model = SDVTableSynthesizer("gaussian_copula").fit(frame, categorical)
+            target.count_models[label] = model
+            target.since_median[label] = float(np.nanmedian(since[labels == label]))
 
     def _context(
         self,
@@ -442,7 +619,7 @@ class TwinBuilder:
                 continue
             start = time.perf_counter()
             plan = self.plans_[name]
-            frame = self._draw(plan, drawn, scale, seed)
+            frame = self._draw(plan, drawn, out, scale, seed)
             drawn[name] = frame
             out[name] = self._finish(plan, frame, drawn, out, seed)
             for child in plan.flattened:
@@ -453,16 +630,35 @@ class TwinBuilder:
         return {name: out[name] for name in self.order_}
 
     def _draw(
-        self, plan: TablePlan, drawn: dict[str, pd.DataFrame], scale: float, seed: int
+        self,
+        plan: TablePlan,
+        drawn: dict[str, pd.DataFrame],
+        out: dict[str, pd.DataFrame],
+        scale: float,
+        seed: int,
     ) -> pd.DataFrame:
         model = self.models_[plan.name]
-        counts = self._counts(plan, drawn) if plan.parent is not None else None
+        target = self.anchors_.get(plan.name)
+        parent_row: np.ndarray | None = None
+        labels: np.ndarray | None = None
+        events: pd.DataFrame | None = None
+        if plan.parent is not None:
+            parent_row = np.repeat(
+                np.arange(len(drawn[plan.parent.parent_table])), self._counts(plan, drawn)
+            )
+            if target is not None:
+                parent_row, labels, events = self._anchored_rows(
+                    plan, target, drawn, out, parent_row, seed
+                )
         context = None
-        if plan.parent is not None and plan.context:
-            parent = drawn[plan.parent.parent_table]
-            context = parent.loc[parent.index.repeat(counts), list(plan.context.values())]
+        if parent_row is not None and (plan.context or labels is not None):
+            parent = drawn[plan.parent.parent_table] if plan.parent is not None else None
+            assert parent is not None
+            context = parent.iloc[parent_row][list(plan.context.values())]
             context.columns = list(plan.context)
             context = context.reset_index(drop=True)
+            if labels is not None:
+                context[LABEL] = labels
         if context is not None and plan.conditioning:
             given = context[plan.conditioning]
             items = [
@@ -470,17 +666,102 @@ class TwinBuilder:
                 for i in range(0, len(given), self.chunk_rows)
             ]
         else:
-            rows = int(counts.sum()) if counts is not None else round(plan.real_rows * scale)
+            rows = len(parent_row) if parent_row is not None else round(plan.real_rows * scale)
             sizes = [min(self.chunk_rows, rows - i) for i in range(0, rows, self.chunk_rows)]
             items = [(model, n, None, _seed(seed, plan.name, i)) for i, n in enumerate(sizes)]
         parts = self._map(_sample_task, items) if items else [model.sample(0, seed)]
         sampled = pd.concat(parts, ignore_index=True)
         sampled = sampled[[c for c in sampled.columns if not c.startswith(CTX)]]
         decoded = _mask_absent(plan, plan.rules.decode(sampled, context))
+        if target is not None and labels is not None and events is not None:
+            assert parent_row is not None and context is not None
+            decoded = self._redate(plan, target, decoded, context, labels, events, parent_row)
         if context is not None:
             decoded = pd.concat([decoded, context], axis=1)
-        if counts is not None:
-            decoded["__parent_row__"] = np.repeat(np.arange(len(counts)), counts)
+        if parent_row is not None:
+            decoded["__parent_row__"] = parent_row
+        return decoded
+
+    def _anchored_rows(
+        self,
+        plan: TablePlan,
+        target: TargetAnchors,
+        drawn: dict[str, pd.DataFrame],
+        out: dict[str, pd.DataFrame],
+        parent_row: np.ndarray,
+        seed: int,
+    ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """The rows of an anchored table: unanchored ones (``parent_row``) plus, per twin
+        person with an event, the rows its count model draws; sorted by person."""
+        people = drawn[self.unit_]
+        events = self._first_days(target, out).reset_index(drop=True)
+        given = people[[plan.context[c] for c in target.given]].reset_index(drop=True)
+        given.columns = target.given
+        rows = [parent_row]
+        labels = [np.full(len(parent_row), NONE, dtype=object)]
+        for anchor in target.anchors:
+            label = anchor.label
+            day = events[label].to_numpy(dtype=float)
+            has = np.flatnonzero(np.isfinite(day))
+            if not len(has):
+                continue
+            frame = given.iloc[has].reset_index(drop=True)
+            frame[EVENT_DAY] = day[has]
+            drawn_counts = _sample_task(
+                (target.count_models[label], 0, frame, _seed(seed, plan.name, label))
+            )[ANCHORED]
+            counts = pd.to_numeric(drawn_counts, errors="coerce").fillna(0).round()
+            counts = counts.clip(lower=0).astype(int).to_numpy()
+            rows.append(np.repeat(has, counts))
+            labels.append(np.full(int(counts.sum()), label, dtype=object))
+        parent = np.concatenate(rows)
+        order = np.argsort(parent, kind="stable")
+        return parent[order], np.concatenate(labels)[order], events
+
+    def _redate(
+        self,
+        plan: TablePlan,
+        target: TargetAnchors,
+        decoded: pd.DataFrame,
+        context: pd.DataFrame,
+        labels: np.ndarray,
+        events: pd.DataFrame,
+        parent_row: np.ndarray,
+    ) -> pd.DataFrame:
+        """Move each anchored row in time so it starts its drawn days after its event.
+
+        The row's dates all move together (durations and order stay); none passes the
+        table's bound (death) or the real range.
+        """
+        rules = plan.rules
+        anchored = labels != NONE
+        if not anchored.any():
+            return decoded.drop(columns=[SINCE], errors="ignore")
+        event = np.full(len(labels), np.nan)
+        for label in np.unique(labels[anchored]):
+            rows = labels == label
+            event[rows] = events[label].to_numpy(dtype=float)[parent_row[rows]]
+        since = pd.to_numeric(decoded.pop(SINCE), errors="coerce").to_numpy(dtype=float)
+        median = np.array([target.since_median.get(lab, 0.0) for lab in labels])
+        since = np.clip(np.where(np.isnan(since), median, since), 0.0, target.window)
+        old = to_days(decoded[target.date])
+        new = event + since
+        if target.date in rules.date_only:
+            new = np.floor(new)
+        shift = np.where(anchored, new - np.where(np.isnan(old), new, old), 0.0)
+        upper_col = rules.bounds.get(target.date, (None, None))[1]
+        upper = to_days(context[upper_col]) if upper_col is not None else None
+        for col in [c for c in plan.modelled if c in decoded]:
+            if not pd.api.types.is_datetime64_any_dtype(decoded[col]):
+                continue
+            days = to_days(decoded[col])
+            days = np.where(anchored, new, days) if col == target.date else days + shift
+            if upper is not None:
+                day_end = upper + (0.0 if col in rules.date_only else 1.0 - 1e-6)
+                days = np.where(np.isnan(upper), days, np.minimum(days, day_end))
+            if col in rules.ranges:
+                days = np.clip(days, *rules.ranges[col])
+            decoded[col] = _from_days(days, col in rules.date_only).to_numpy()
         return decoded
 
     def _counts(self, plan: TablePlan, drawn: dict[str, pd.DataFrame]) -> np.ndarray:
