@@ -250,7 +250,7 @@ def _evaluate(
     job = validation_job(spec, first.features, settings.min_cell_count)
     frames = {name: c.frame for name, c in cohorts.items()}
     try:
-        splits = plan_splits(job, frames.get("real"), frames.get("twin"), holdout)
+        splits = plan_splits(job, frames.get("real"), frames.get("twin"), holdout, skipped)
     except JobError as exc:
         if "real" not in frames or "twin" not in frames:
             raise

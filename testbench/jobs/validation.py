@@ -114,6 +114,7 @@ def plan_splits(
     real: pd.DataFrame | None,
     twin: pd.DataFrame | None,
     holdout_ids: set[str] | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> dict[str, Split]:
     """The training and test rows of each regime that the data allows.
 
@@ -122,11 +123,15 @@ def plan_splits(
         real: the cohort on real data (None outside the lake).
         twin: the cohort on the twin (None when no twin is used).
         holdout_ids: unit ids the twin never saw; they form the real test set.
+        skipped: when given (and ``real`` is), a twin regime whose rows cannot be used is
+            left out and its reason recorded here, so the others still run: a twin cohort
+            too small for its own test set still trains TSTR.
 
     Raises:
         JobError: a test set would be empty or hold one outcome class.
     """
     splits: dict[str, Split] = {}
+    tolerant = skipped is not None and real is not None
     if real is not None:
         if twin is not None and holdout_ids is not None:
             held = real[job.id_column].astype(str).isin(holdout_ids)
@@ -138,12 +143,26 @@ def plan_splits(
         if twin is not None:
             splits["TSTR"] = Split(twin, real_test)
     if twin is not None:
-        twin_train, twin_test = _split(job, twin)
-        splits["TSTS"] = Split(twin_train, twin_test)
+        try:
+            twin_train, twin_test = _split(job, twin)
+            _check_rows(job, twin_test, "twin test set")
+            splits["TSTS"] = Split(twin_train, twin_test)
+        except JobError as exc:
+            if not tolerant:
+                raise
+            assert skipped is not None
+            skipped["TSTS"] = f"the twin's cohort cannot be used: {exc}"
     if not splits:
         raise JobError("no data to validate on: give a real cohort, a twin, or both")
-    for regime, split in splits.items():
-        _check_rows(job, split.train, f"{regime} training set")
+    for regime, split in list(splits.items()):
+        try:
+            _check_rows(job, split.train, f"{regime} training set")
+        except JobError as exc:
+            if not tolerant or regime == "TRTR":
+                raise
+            assert skipped is not None
+            skipped[regime] = f"the twin's cohort cannot be used: {exc}"
+            del splits[regime]
     return splits
 
 

@@ -132,6 +132,23 @@ def test_too_few_events_is_a_clear_error() -> None:
         plan_splits(job(), real, None)
 
 
+def test_a_twin_too_small_to_test_on_still_trains_tstr() -> None:
+    real, twin = cohort(800, 1, "r"), cohort(60, 2, "t")
+    twin["y"] = 0
+    twin.loc[twin.index[::5], "y"] = 1  # 12 outcomes: 2-3 in a 20% twin test set
+    held = set(real["person_id"].iloc[::4])
+    skipped: dict[str, str] = {}
+    splits = plan_splits(job(), real, twin, held, skipped)
+    assert list(splits) == ["TRTR", "TSTR"]
+    assert list(skipped) == ["TSTS"] and "twin test set" in skipped["TSTS"]
+    with pytest.raises(JobError, match="twin test set"):  # no real cohort: nothing to fall back on
+        plan_splits(job(), None, twin, None, {})
+    with pytest.raises(JobError, match="twin test set"):  # without a place for reasons, loud
+        plan_splits(job(), real, twin, held)
+    results = run_validation_job(job(), splits, SerialExecutor())
+    assert set(results) == {"TRTR", "TSTR"}
+
+
 def test_subgroups_split_into_tasks_equal_one_report_per_variable() -> None:
     from validation.performance import BINARY_METRICS, subgroup_report
 
