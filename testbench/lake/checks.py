@@ -105,17 +105,22 @@ class _Problems:
         return np.asarray(inverse, dtype=np.int32).reshape(-1), texts
 
 
+def _indices(codes: np.ndarray, kind: pa.DataType) -> pa.Array:
+    """``codes`` as Arrow integers, -1 as null."""
+    missing = codes < 0
+    return pa.array(codes, kind, mask=missing if missing.any() else None)
+
+
 def _take(values: pa.Array, codes: np.ndarray) -> pa.Array:
     """``values`` at ``codes`` (per row; -1: missing, null)."""
-    return values.take(pa.array(codes, pa.int64(), mask=codes < 0))
+    return values.take(_indices(codes, pa.int64()))
 
 
 def _lake_column(values: pa.Array, codes: np.ndarray) -> pa.Array:
     """``values`` at ``codes``, as DuckDB writes it fastest: text with few distinct values
     as a dictionary column (no text copied), anything else as plain values."""
     if pa.types.is_string(values.type) and len(values) * FEW <= len(codes):
-        indices = pa.array(codes, pa.int32(), mask=codes < 0)
-        return pa.DictionaryArray.from_arrays(indices, values)
+        return pa.DictionaryArray.from_arrays(_indices(codes, pa.int32()), values)
     return _take(values, codes)
 
 
@@ -145,7 +150,8 @@ class Checked:
 
     def lake_arrow(self) -> pa.Table:
         """The rows that passed, typed, as an Arrow table (see :func:`_lake_column`)."""
-        keep = ~self.failed
+        failed = self.failed
+        keep = ~failed if failed.any() else slice(None)
         arrays = {
             rule.name: _lake_column(
                 self.verdicts[rule.name].lake_arrow, self.table.columns[rule.name].codes[keep]
@@ -219,7 +225,9 @@ class TableChecker:
     Args:
         plan: rules, keys and cross-column checks.
         pseudonym_key: the tenant's pseudonym key.
-        parent_keys: for each foreign-key column, the parent column's values in the lake.
+        parent_keys: for each foreign-key column, the parent column's values in the lake
+            (or them prepared, :class:`~testbench.lake.keys.ParentKeys`), looked at when
+            the first batch is checked against them, not before.
         today: the day that counts as today (dates after it are in the future).
     """
 
@@ -227,16 +235,27 @@ class TableChecker:
         self,
         plan: TablePlan,
         pseudonym_key: str,
-        parent_keys: Mapping[str, pd.Series] | None = None,
+        parent_keys: Mapping[str, pd.Series | ParentKeys] | None = None,
         today: date | None = None,
     ) -> None:
         self.plan = plan
         self.pseudonym_key = pseudonym_key
-        self.parents = {name: ParentKeys(v) for name, v in (parent_keys or {}).items()}
+        self._parent_keys = {} if parent_keys is None else parent_keys
+        self._parents: dict[str, ParentKeys] | None = None
         self.today = today or date.today()
         self._verdicts: dict[str, ColumnVerdict] = {}
         self._orphans: dict[str, np.ndarray] = {}  # foreign-key column -> per distinct value
         self._keys = TakenKeys()
+
+    @property
+    def parents(self) -> dict[str, ParentKeys]:
+        """Each foreign-key column's parent values, prepared on first use."""
+        if self._parents is None:
+            self._parents = {
+                name: v if isinstance(v, ParentKeys) else ParentKeys(v)
+                for name, v in self._parent_keys.items()
+            }
+        return self._parents
 
     def _verdict(self, rule: ColumnRule, uniques: pd.Series) -> ColumnVerdict:
         """The verdict on ``uniques``, checking only the values not met before."""

@@ -128,28 +128,47 @@ class ColumnCoder:
         self.uniques = pd.Series([], dtype=object)  # distinct present values so far
 
     def code(self, array: pa.Array | pa.ChunkedArray) -> CodedColumn:
-        """Code the next batch of the column (Arrow text; nulls and missing markers missing)."""
-        dictionary, indices = _dictionary_encode(array)
-        where = pc.fill_null(pc.index_in(dictionary, value_set=self._seen), -1)
-        position = where.to_numpy(zero_copy_only=False).astype(np.int64)
-        new = position < 0
-        mapping = np.empty(len(dictionary), np.int64)
-        mapping[~new] = self._code_of_seen[position[~new]]
-        if new.any():
-            fresh = dictionary.filter(pa.array(new))
-            missing = _missing_in_arrow(fresh)
-            codes = np.full(len(fresh), -1, np.int64)
-            codes[~missing] = len(self.uniques) + np.arange(int((~missing).sum()))
-            mapping[new] = codes
-            self._seen = pa.concat_arrays([self._seen, fresh])
-            self._code_of_seen = np.concatenate([self._code_of_seen, codes])
-            if not missing.all():
-                kept = fresh.filter(pa.array(~missing))
-                texts = pd.Series(kept.to_numpy(zero_copy_only=False), dtype=object)
-                self.uniques = pd.concat([self.uniques, texts], ignore_index=True)
+        """Code the next batch of the column (Arrow text; nulls and missing markers missing).
+
+        Rows holding a value met before are looked up among those values; only the rest
+        are dictionary-encoded (in a later batch of a large file, few or none).
+        """
+        if array.type != pa.string():
+            array = array.cast(pa.string())
+        if not len(self._seen):
+            return CodedColumn(self._code_new(array), self.uniques)
+        where = pc.index_in(array, value_set=self._seen)  # null: not met (or null)
+        position = pc.fill_null(where, -1).to_numpy(zero_copy_only=False)
+        codes = self._code_of_seen.take(position)  # position -1 takes the last: reset below
+        if not where.null_count:  # every row holds a value met before
+            return CodedColumn(codes, self.uniques)
+        unmet = position < 0
+        codes[unmet] = -1
+        if array.null_count:
+            unmet &= array.is_valid().to_numpy(zero_copy_only=False)
+        if unmet.any():
+            codes[unmet] = self._code_new(array.filter(pa.array(unmet)))
+        return CodedColumn(codes, self.uniques)
+
+    def _code_new(self, array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Codes of rows holding no value met before (nulls: -1), numbering their values."""
+        fresh, indices = _dictionary_encode(array)  # in order of first appearance
+        mapping = self._numbered(fresh)
         rows = indices.to_numpy(zero_copy_only=False)
-        codes = pd.api.extensions.take(mapping, rows, allow_fill=True, fill_value=-1)
-        return CodedColumn(np.asarray(codes, np.int64), self.uniques)
+        return np.asarray(pd.api.extensions.take(mapping, rows, allow_fill=True, fill_value=-1))
+
+    def _numbered(self, fresh: pa.Array) -> np.ndarray:
+        """Number texts not met before (a missing marker gets -1); their codes."""
+        missing = _missing_in_arrow(fresh)
+        codes = np.full(len(fresh), -1, np.int64)
+        codes[~missing] = len(self.uniques) + np.arange(int((~missing).sum()))
+        self._seen = pa.concat_arrays([self._seen, fresh])
+        self._code_of_seen = np.concatenate([self._code_of_seen, codes])
+        if not missing.all():
+            kept = fresh.filter(pa.array(~missing))
+            texts = pd.Series(kept.to_numpy(zero_copy_only=False), dtype=object)
+            self.uniques = pd.concat([self.uniques, texts], ignore_index=True)
+        return codes
 
 
 def _dictionary_encode(array: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:

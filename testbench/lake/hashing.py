@@ -33,15 +33,27 @@ def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, 
     return [(str(column), str(kind)) for column, kind in rows]
 
 
-def table_hash(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """The content hash of lake table ``name`` (hex SHA-256)."""
+def row_hashes(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
+    """Rows of ``relation`` (a table, or a parenthesised query) and the sum of DuckDB's
+    ``hash()`` of each row, modulo 2^64."""
     row = con.execute(
         "SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) % 18446744073709551616 "
-        f"FROM lake.{quote_ident(name)} AS t"
+        f"FROM {relation} AS t"
     ).fetchone()
-    rows, total = (int(row[0]), int(row[1])) if row else (0, 0)
-    body = {"table": name, "columns": table_columns(con, name), "rows": rows, "sum": str(total)}
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def hash_of(name: str, columns: list[tuple[str, str]], rows: int, total: int) -> str:
+    """The content hash of a table from its parts: name, (column, type)s, rows and the
+    sum of its row hashes (see :func:`row_hashes`; sums of parts add up modulo 2^64)."""
+    body = {"table": name, "columns": columns, "rows": rows, "sum": str(total % 2**64)}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def table_hash(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The content hash of lake table ``name`` (hex SHA-256)."""
+    rows, total = row_hashes(con, f"lake.{quote_ident(name)}")
+    return hash_of(name, table_columns(con, name), rows, total)
 
 
 def combined_hash(hashes: dict[str, str]) -> str:

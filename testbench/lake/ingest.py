@@ -21,6 +21,16 @@ The steps, each in its own module:
 5. append an entry to the tenant's audit log, if the lake has one.
 
 Every row of the file is either ingested or quarantined, never dropped.
+
+How the steps overlap on a large CSV file whose contract names every column: while
+the file is fingerprinted (step 1), it is already read block by block, on the guess
+that it is UTF-8, and the first batches are checked on a worker thread; nothing is
+written until the fingerprint says the file is new and the guess was right (else the
+work done is dropped and the file read again). Then the rows that passed are written
+batch by batch, in file order, while the worker reads and checks the next batch; the
+table's content hash is summed from the batches on the worker as they go by. A file
+whose column types must be inferred is read whole first (types come from all its
+values); one the fast reader refuses half-way is read again by the careful reader.
 """
 
 from __future__ import annotations
@@ -28,19 +38,24 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from generators.relations import Relation
-from testbench.lake.checks import REASON, SOURCE_ROW, TableChecker
+from testbench.lake.checks import REASON, SOURCE_ROW, TableChecker, TablePlan
+from testbench.lake.coded import CodedTable, ColumnSample
 from testbench.lake.contracts import Contract, ForeignKey, get_contract
-from testbench.lake.hashing import HASH_METHOD, quote_ident
+from testbench.lake.hashing import HASH_METHOD, hash_of, quote_ident, table_columns, table_hash
 from testbench.lake.ingest_errors import IngestError, UnknownParentTable, UnreadableFile
 from testbench.lake.ingest_log import (
     INGEST_ID,
@@ -55,11 +70,28 @@ from testbench.lake.ingest_log import (
     quarantined_rows,
     unchanged_report,
 )
+from testbench.lake.keys import ParentKeys
 from testbench.lake.lake import INTERNAL_PREFIX, Lake
-from testbench.lake.load import Fingerprint, LoadedExtract, fingerprint, load_extract
+from testbench.lake.load import (
+    CSV_SUFFIXES,
+    GUESSED_ENCODING,
+    CsvStream,
+    FastReaderRefused,
+    Fingerprint,
+    LoadedExtract,
+    fingerprint,
+    load_extract,
+    open_csv_stream,
+)
 from testbench.lake.plan import parse_foreign_key, plan_columns
 from testbench.lake.pseudonym import safe_name
-from testbench.lake.stream import BATCH_ROWS, CheckedTotals, checked_batches, prefetched
+from testbench.lake.stream import (
+    BATCH_ROWS,
+    CheckedTotals,
+    RowHashes,
+    checked_batches,
+    prefetched,
+)
 
 Progress = Callable[[str], None]
 
@@ -117,66 +149,310 @@ def ingest_file(
     path = Path(path)
     file_name = safe_name(path.name)  # shown and logged; never a CPR number
     say(f"reading {file_name}")
-    fp = fingerprint(path)
-    tables = lake.tables()
-    content_key = _content_key(lake, fp, table, source, primary_key, foreign_keys, tables)
-    earlier = unchanged_report(lake, table, content_key)
-    if earlier is not None:
-        say(f"{file_name} is in {table} already, checked the same way; nothing changed")
-        lake.log("lake.ingest.unchanged", **_audit_details(earlier, file_name, fp))
-        return earlier
+    early: _Streamed | None = None
 
-    extract = load_extract(path, fp)
+    def stop_reading_ahead() -> None:  # the file is most likely in the lake already
+        nonlocal early
+        if early is not None:
+            early.close()
+            early = None
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the file is hashed while the lake is read
+            hashing = pool.submit(fingerprint, path)
+            try:
+                with _reading(lake) as con:
+                    tables = _tenant_tables(con)
+                    # Reading and checking start now, on the guess that a CSV file is UTF-8;
+                    # the fingerprint decides whether the guess stands and anything is written.
+                    early = _guessed(
+                        path, pseudonym_key, table, source, primary_key, foreign_keys, tables,
+                        today,
+                    )  # fmt: skip
+                    parents = _parent_hashes(con, table, source, foreign_keys, tables)
+                    fp = hashing.result()
+                    content_key = _content_key(
+                        fp, table, source, primary_key, foreign_keys, parents
+                    )
+                    earlier = (
+                        unchanged_report(lake, table, content_key, con, stop_reading_ahead)
+                        if con is not None
+                        else None
+                    )
+                    if earlier is None and early is not None and con is not None:
+                        try:  # what the checker needs first
+                            early.checking.read_parent_keys(con)
+                        except Exception:  # the ordinary way reports it, in order
+                            stop_reading_ahead()
+            except BaseException:
+                hashing.result()  # a file that cannot be read is the error to report first
+                raise
+        if earlier is not None:
+            say(f"{file_name} is in {table} already, checked the same way; nothing changed")
+            lake.log("lake.ingest.unchanged", **_audit_details(earlier, file_name, fp))
+            return earlier
+
+        if early is not None and early.stream.encoding != fp.encoding:
+            early.close()
+            early = None
+        fast_reader = True
+        try:
+            streamed = early or _streamed(
+                path, fp.encoding, pseudonym_key, table, source, primary_key, foreign_keys,
+                tables, today,
+            )  # fmt: skip
+        except FastReaderRefused:  # the fast reader does not take the file's first rows
+            streamed, fast_reader = None, False
+        except _WholeColumnsNeeded:  # types to infer: read the file whole
+            streamed = None
+        early = streamed
+        if streamed is not None:
+            say(f"checking the rows of {file_name} and writing them to {table}")
+            try:
+                report = _write(
+                    lake, streamed.checking, table, contract, content_key, fp, file_name,
+                    streamed.stream.file_format, say,
+                )  # fmt: skip
+                return _finished(lake, report, file_name, fp, say)
+            except FastReaderRefused:  # a row half-way the fast reader does not take
+                fast_reader = False
+            finally:
+                streamed.close()
+                early = None
+    finally:
+        if early is not None:
+            early.close()
+
+    extract = load_extract(path, fp, fast_reader)
     _refuse_malformed(extract, file_name)
     requested = [parse_foreign_key(spec, extract.names, tables) for spec in foreign_keys]
     plan, renames, declared = plan_columns(
         extract.names, extract.sample, source, primary_key, requested, file_name, today
     )
-    checked_fks, unchecked = _parents_present(plan.foreign_keys, set(declared), tables, table)
-    parent_keys = _parent_keys(lake, checked_fks)
-    plan = replace(plan, foreign_keys=tuple(checked_fks))
-    checker = TableChecker(plan, pseudonym_key, parent_keys, today)
     batches = (batch.renamed(renames) for batch in extract.batches(BATCH_ROWS))
+    say(f"checking {extract.rows:,} rows and writing them to {table}")
+    with closing(
+        _Checking(batches, plan, declared, tables, table, pseudonym_key, today)
+    ) as checking:
+        report = _write(
+            lake, checking, table, contract, content_key, fp, file_name, extract.file_format, say
+        )
+    return _finished(lake, report, file_name, fp, say)
+
+
+class _WholeColumnsNeeded(Exception):
+    """Planning needs a column's distinct values (its type is inferred): read the file whole."""
+
+
+def _unsampled(name: str) -> ColumnSample:
+    raise _WholeColumnsNeeded(name)
+
+
+class _Checking:
+    """Batches being checked on a worker thread, in file order, ready to be written.
+
+    The worker starts at once; it waits for the parent keys (:attr:`parents`, handed over
+    by :meth:`read_parent_keys` once it is known the file is to be written) where it first
+    checks a foreign key. :meth:`close` stops it.
+    """
+
+    def __init__(
+        self,
+        batches: Iterator[CodedTable],
+        plan: TablePlan,
+        declared: Sequence[ForeignKey],
+        tables: Sequence[str],
+        table: str,
+        pseudonym_key: str,
+        today: date | None,
+    ) -> None:
+        checked, self.unchecked = _parents_present(plan.foreign_keys, set(declared), tables, table)
+        self.plan = replace(plan, foreign_keys=tuple(checked))
+        self.parents: Future[dict[str, ParentKeys]] = Future()
+        self.totals, self.hashes = CheckedTotals(), RowHashes()
+        checker = TableChecker(self.plan, pseudonym_key, _Awaited(self.parents), today)
+        self._stack = ExitStack()
+        self.ready = self._stack.enter_context(
+            prefetched(checked_batches(batches, checker, self.totals, self.hashes))
+        )
+        self._stack.callback(self._settle)  # runs first on close, so the worker can stop
+
+    def read_parent_keys(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Hand the worker the parent keys, read on ``con``, unless it has them already."""
+        if self.parents.done():
+            return
+        try:
+            keys = {
+                column: ParentKeys(values).prepared()
+                for column, values in _parent_keys_in(con, self.plan.foreign_keys).items()
+            }
+        except BaseException as exc:
+            self.parents.set_exception(exc)
+            raise
+        self.parents.set_result(keys)
+
+    def _settle(self) -> None:
+        if not self.parents.done():
+            self.parents.set_exception(IngestError("ingestion stopped before writing"))
+
+    def close(self) -> None:
+        """Stop the worker (once the batch it is on is done)."""
+        self._stack.close()
+
+
+@dataclass
+class _Streamed:
+    """A CSV file read block by block and checked on a worker thread (see :class:`_Checking`)."""
+
+    stream: CsvStream
+    texts: Generator[pa.Table, None, None]
+    checking: _Checking
+
+    def close(self) -> None:
+        """Stop checking and reading."""
+        self.checking.close()
+        self.texts.close()
+
+
+def _streamed(
+    path: Path,
+    encoding: str,
+    pseudonym_key: str,
+    table: str,
+    source: Contract | None,
+    primary_key: str | None,
+    foreign_keys: Sequence[str],
+    tables: Sequence[str],
+    today: date | None,
+) -> _Streamed | None:
+    """Start reading and checking a CSV file block by block; None for a file the streaming
+    reader leaves to the others (not CSV, a header the careful reader must read).
+
+    Raises:
+        FastReaderRefused: the fast reader does not take the first rows.
+        _WholeColumnsNeeded: the plan infers a column's type.
+        UnreadableFile, MissingColumn, IngestError: as :func:`ingest_file`.
+    """
+    stream = open_csv_stream(path, encoding)
+    if stream is None:
+        return None
+    file_name = safe_name(path.name)
+    texts = stream.texts(BATCH_ROWS)
+    try:
+        first = next(texts, None)
+        if first is None:
+            raise UnreadableFile(
+                f"{file_name} has a header but no rows; check that the export finished"
+            )
+        requested = [parse_foreign_key(spec, stream.names, tables) for spec in foreign_keys]
+        plan, renames, declared = plan_columns(
+            stream.names, _unsampled, source, primary_key, requested, file_name, today
+        )
+        batches = (batch.renamed(renames) for batch in stream.coded(chain([first], texts)))
+        checking = _Checking(batches, plan, declared, tables, table, pseudonym_key, today)
+    except BaseException:
+        texts.close()
+        raise
+    return _Streamed(stream, texts, checking)
+
+
+def _guessed(
+    path: Path,
+    pseudonym_key: str,
+    table: str,
+    source: Contract | None,
+    primary_key: str | None,
+    foreign_keys: Sequence[str],
+    tables: Sequence[str],
+    today: date | None,
+) -> _Streamed | None:
+    """:func:`_streamed` on the guess that the file is UTF-8, before it is fingerprinted;
+    None where that does not work out (the file then goes the ordinary way, which reports
+    whatever went wrong, in order)."""
+    if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
+        return None
+    try:
+        return _streamed(
+            path, GUESSED_ENCODING, pseudonym_key, table, source, primary_key, foreign_keys,
+            tables, today,
+        )  # fmt: skip
+    except Exception:
+        return None
+
+
+def _write(
+    lake: Lake,
+    checking: _Checking,
+    table: str,
+    contract: str | None,
+    content_key: str,
+    fp: Fingerprint,
+    file_name: str,
+    file_format: str,
+    say: Progress,
+) -> IngestReport:
+    """Write the checked rows as ``table``, with its keys, quarantine and ingest-log row,
+    in one transaction."""
+    plan, totals, hashes = checking.plan, checking.totals, checking.hashes
     relations = [
-        Relation(table, fk.column, fk.parent_table, fk.parent_column) for fk in checked_fks
+        Relation(table, fk.column, fk.parent_table, fk.parent_column) for fk in plan.foreign_keys
     ]
     ingest_id = uuid.uuid4().hex[:12]
     at = datetime.now(UTC).replace(tzinfo=None)
-    say(f"checking {extract.rows:,} rows and writing them to {table}")
-    totals = CheckedTotals()
-    # The checker starts on the first batch while the transaction opens the lake.
-    with (
-        prefetched(checked_batches(batches, checker, totals)) as ready,
-        lake.transaction() as tx,
-    ):
-        tx.replace_table_batches(table, ready, plan.primary_key)
+    with lake.transaction() as tx:
+        checking.read_parent_keys(tx.con)
+        tx.drop_relations(table)
+        tx.add_relations(relations)
+        forget_same_file(tx, table, fp.sha256)
+        written = tx.replace_table_batches(table, checking.ready, plan.primary_key)
         say(f"recording {table}'s keys, quarantine and hash")
         report = IngestReport(
             table=table,
-            rows_in_file=extract.rows,
-            ingested=extract.rows - totals.failed,
+            rows_in_file=totals.rows,
+            ingested=totals.rows - totals.failed,
             quarantined=totals.failed,
             reasons=totals.reasons(),
             pseudonymised_columns=plan.cpr_columns,
             contract=contract,
             primary_key=plan.primary_key,
             relations=[str(r) for r in relations],
-            unchecked_foreign_keys=[str(fk) for fk in unchecked],
+            unchecked_foreign_keys=[str(fk) for fk in checking.unchecked],
             ingest_id=ingest_id,
             file_sha256=fp.sha256,
+            table_hash=(
+                hash_of(table, table_columns(tx.con, table), written, hashes.total)
+                if hashes.rows == written
+                else tx.table_hash(table)
+            ),
         )
-        tx.drop_relations(table)
-        tx.add_relations(relations)
-        forget_same_file(tx, table, fp.sha256)
         quarantine = totals.quarantine()
         if quarantine is not None:
             tx.append_internal(
                 QUARANTINE_PREFIX + table, _stamped(quarantine, ingest_id, at, file_name)
             )
-        report = replace(report, table_hash=tx.table_hash(table))
-        tx.append_internal(
-            INGEST_LOG, log_row(report, file_name, extract.file_format, at, content_key)
-        )
+        tx.append_internal(INGEST_LOG, log_row(report, file_name, file_format, at, content_key))
+    return report
+
+
+class _Awaited(Mapping[str, ParentKeys]):
+    """A mapping another thread fills in: looking at it waits until it is there."""
+
+    def __init__(self, future: Future[dict[str, ParentKeys]]) -> None:
+        self._future = future
+
+    def __getitem__(self, key: str) -> ParentKeys:
+        return self._future.result()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._future.result())
+
+    def __len__(self) -> int:
+        return len(self._future.result())
+
+
+def _finished(
+    lake: Lake, report: IngestReport, file_name: str, fp: Fingerprint, say: Progress
+) -> IngestReport:
     lake.log("lake.ingest", **_audit_details(report, file_name, fp))
     if report.quarantined:
         say(f"{report.quarantined:,} rows quarantined; see the reasons")
@@ -214,27 +490,57 @@ def _refuse_malformed(extract: LoadedExtract, file_name: str) -> None:
         )
 
 
+@contextmanager
+def _reading(lake: Lake) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A read-only connection to the lake; None when there is no lake yet."""
+    if not lake.path.exists():
+        yield None
+        return
+    with lake.connect(read_only=True) as con:
+        yield con
+
+
+def _tenant_tables(con: duckdb.DuckDBPyConnection | None) -> list[str]:
+    """The lake's tenant tables (as :meth:`Lake.tables` names them), on ``con``."""
+    if con is None:
+        return []
+    names = sorted(str(row[0]) for row in con.execute("SHOW TABLES").fetchall())
+    return [n for n in names if not n.startswith(INTERNAL_PREFIX)]
+
+
+def _parent_hashes(
+    con: duckdb.DuckDBPyConnection | None,
+    table: str,
+    source: Contract | None,
+    foreign_keys: Sequence[str],
+    tables: Sequence[str],
+) -> dict[str, str]:
+    """Content hashes of the tables in the lake that the ingestion's references may be
+    checked against."""
+    parents = {fk.parent_table for fk in source.foreign_keys} if source else set()
+    parents |= {t for t in tables for spec in foreign_keys if f":{t}." in spec}
+    present = sorted(t for t in parents & set(tables) if t != table)
+    return {t: table_hash(con, t) for t in present} if con is not None else {}
+
+
 def _content_key(
-    lake: Lake,
     fp: Fingerprint,
     table: str,
     source: Contract | None,
     primary_key: str | None,
     foreign_keys: Sequence[str],
-    tables: Sequence[str],
+    parents: dict[str, str],
 ) -> str:
     """What decides an ingestion's result: the file, the table, the checks, and the
-    contents of the parent tables its references may be checked against."""
-    parents = {fk.parent_table for fk in source.foreign_keys} if source else set()
-    parents |= {t for t in tables for spec in foreign_keys if f":{t}." in spec}
-    present = sorted(t for t in parents & set(tables) if t != table)
+    contents of the parent tables its references may be checked against (``parents``,
+    see :func:`_parent_hashes`)."""
     body = {
         "file": fp.sha256,
         "table": table,
         "contract": source.source if source else None,
         "primary_key": primary_key,
         "foreign_keys": list(foreign_keys),
-        "parents": lake.table_hashes(present) if present else {},
+        "parents": parents,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -290,26 +596,33 @@ def _parent_keys(lake: Lake, fks: Sequence[ForeignKey]) -> dict[str, pd.Series]:
     """
     if not fks:
         return {}
-    out = {}
     with lake.connect(read_only=True) as con:
-        for fk in fks:
-            columns = [
-                row[0]
-                for row in con.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_catalog = 'lake' AND table_name = ? ORDER BY ordinal_position",
-                    [fk.parent_table],
-                ).fetchall()
-            ]
-            if fk.parent_column not in columns:
-                raise UnknownParentTable(
-                    f"foreign key {fk}: table {fk.parent_table!r} has no column "
-                    f"{fk.parent_column!r}; its columns are: {', '.join(map(repr, columns))}"
-                )
-            out[fk.column] = con.execute(
-                f"SELECT DISTINCT {quote_ident(fk.parent_column)} "
-                f"FROM {quote_ident(fk.parent_table)}"
-            ).df()[fk.parent_column]
+        return _parent_keys_in(con, fks)
+
+
+def _parent_keys_in(
+    con: duckdb.DuckDBPyConnection, fks: Sequence[ForeignKey]
+) -> dict[str, pd.Series]:
+    """:func:`_parent_keys` on an open connection to the lake."""
+    out = {}
+    for fk in fks:
+        columns = [
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_catalog = 'lake' AND table_name = ? ORDER BY ordinal_position",
+                [fk.parent_table],
+            ).fetchall()
+        ]
+        if fk.parent_column not in columns:
+            raise UnknownParentTable(
+                f"foreign key {fk}: table {fk.parent_table!r} has no column "
+                f"{fk.parent_column!r}; its columns are: {', '.join(map(repr, columns))}"
+            )
+        out[fk.column] = con.execute(
+            f"SELECT DISTINCT {quote_ident(fk.parent_column)} "
+            f"FROM lake.{quote_ident(fk.parent_table)}"
+        ).df()[fk.parent_column]
     return out
 
 

@@ -11,11 +11,12 @@ marked with the ingestion that refused it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from testbench.lake.hashing import quote_ident
@@ -81,14 +82,34 @@ def _latest(log: pd.DataFrame) -> pd.DataFrame:
     return log.sort_values("ingested_at", kind="stable").groupby("table_name").tail(1)
 
 
-def unchanged_report(lake: Lake, table: str, content_key: str) -> IngestReport | None:
+def unchanged_report(
+    lake: Lake,
+    table: str,
+    content_key: str,
+    con: duckdb.DuckDBPyConnection | None = None,
+    before_hashing: Callable[[], None] | None = None,
+) -> IngestReport | None:
     """The report of the ingestion that left ``table`` as it is, if it had ``content_key``.
 
     None unless the table's latest ingestion had the same content key and the table
     still has the content hash that ingestion left (nothing replaced it since).
+
+    Args:
+        lake: the lake.
+        table: the table ingested into.
+        content_key: what decides the ingestion's result this time.
+        con: an open connection to the lake, to read it on (else one is opened).
+        before_hashing: called when the content key matches, before the table is hashed
+            (the slow part) to make sure: the ingestion is most likely a no-op.
     """
-    log = lake.read_internal(INGEST_LOG)
-    if log is None or "content_key" not in log.columns or table not in lake.tables():
+    if con is None:
+        if not lake.path.exists():
+            return None
+        with lake.connect(read_only=True) as own:
+            return unchanged_report(lake, table, content_key, own, before_hashing)
+    reader = LakeWriter(con)
+    log = reader.read_internal(INGEST_LOG)
+    if log is None or "content_key" not in log.columns or not reader.has_table(table):
         return None
     mine = log[log["table_name"] == table]
     if mine.empty:
@@ -96,7 +117,9 @@ def unchanged_report(lake: Lake, table: str, content_key: str) -> IngestReport |
     latest = _latest(mine).iloc[0]
     if latest["content_key"] != content_key or pd.isna(latest["report"]):
         return None
-    if lake.table_hashes([table]).get(table) != latest["table_hash"]:
+    if before_hashing is not None:
+        before_hashing()
+    if reader.table_hash(table) != latest["table_hash"]:
         return None
     return IngestReport(**json.loads(latest["report"]), unchanged=True)
 

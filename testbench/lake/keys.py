@@ -27,9 +27,19 @@ class ParentKeys:
         numeric = pd.api.types.is_numeric_dtype
         if (numeric(child) and numeric(self.values)) or child.dtype == self.values.dtype:
             return child.isin(self.values).to_numpy(dtype=bool)
+        return np.asarray(self._text_index().get_indexer(child.astype(str)) >= 0)
+
+    def _text_index(self) -> pd.Index:
         if self._text is None:
             self._text = pd.Index(self.values.astype(str).unique())
-        return np.asarray(self._text.get_indexer(child.astype(str)) >= 0)
+        return self._text
+
+    def prepared(self) -> ParentKeys:
+        """These keys, ready for text lake values (as pseudonyms are) where the parent's are
+        text too: its lookup is built now, not when the first batch is checked."""
+        if self.values.dtype == object:
+            self._text_index().get_indexer([])  # builds the index's hash table
+        return self
 
 
 class TakenKeys:

@@ -169,7 +169,7 @@ class Lake:
             with self.connect() as con:
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    yield LakeWriter(con)
+                    yield LakeWriter(con, self.path)
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise

@@ -22,7 +22,10 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from testbench.lake.coded import ASCII_BLANKS
 from testbench.lake.values import by_unique
 
 PSEUDONYM_LENGTH = 16  # hex characters kept of the HMAC-SHA256 digest (64 bits)
@@ -107,9 +110,48 @@ def _valid_digits_by_calendar(digits: pd.Series, today: date) -> pd.Series:
 def _digits_of(values: pd.Series, today: date) -> pd.Series:
     """The normalised ``DDMMYYSSSS`` of each valid CPR number in ``values``, None elsewhere.
 
-    Plain ASCII values of 10 or 11 characters are checked as integer arrays; others
-    (Unicode digits) by the regular expression :data:`CPR_SHAPE`.
+    Text that is plain ASCII is checked as arrays of bytes, without a Python string
+    operation per value (what a CPR column of a large extract holds); anything else by
+    :func:`_digits_of_text`.
     """
+    try:
+        texts = pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):  # not all text
+        return _digits_of_text(values, today)
+    out = np.full(len(values), None, dtype=object)
+    plain = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
+    # On ASCII text, trimming ASCII_BLANKS is what str.strip() does.
+    trimmed = pc.ascii_trim(texts, characters=ASCII_BLANKS)
+    length = pc.fill_null(pc.binary_length(trimmed), 0).to_numpy(zero_copy_only=False)
+    shaped = np.flatnonzero(plain & ((length == 10) | (length == 11)))
+    if len(shaped):
+        chars = _byte_rows(trimmed.take(pa.array(shaped)), 11)
+        dashed = length[shaped] == 11
+        ten = np.where(dashed[:, None], np.delete(chars, 6, axis=1), chars[:, :10])
+        numbers = ten.astype(np.int64) - ord("0")
+        ok = ((numbers >= 0) & (numbers <= 9)).all(axis=1) & (~dashed | (chars[:, 6] == 45))
+        ok[ok] = _date_of_birth_ok(numbers[ok], today)
+        out[shaped[ok]] = np.ascontiguousarray(ten[ok]).view("S10").ravel().astype("U10")
+    other = np.flatnonzero(~plain & texts.is_valid().to_numpy(zero_copy_only=False))
+    if len(other):
+        out[other] = _digits_of_text(values.iloc[other], today).to_numpy(dtype=object)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _byte_rows(texts: pa.Array, width: int) -> np.ndarray:
+    """The first ``width`` bytes of each value of an Arrow ``string`` array as a matrix
+    (bytes past a shorter value's end are arbitrary)."""
+    buffers = texts.buffers()
+    offsets = np.frombuffer(buffers[1], np.int32, len(texts) + 1, texts.offset * 4)
+    data = np.frombuffer(buffers[2], np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    padded = np.concatenate([data, np.zeros(width, np.uint8)])
+    return np.lib.stride_tricks.sliding_window_view(padded, width)[offsets[:-1]]
+
+
+def _digits_of_text(values: pd.Series, today: date) -> pd.Series:
+    """:func:`_digits_of` for any values: plain ASCII ones of 10 or 11 characters are
+    checked as integer arrays; others (Unicode digits) by the regular expression
+    :data:`CPR_SHAPE`."""
     out = pd.Series([None] * len(values), index=values.index, dtype=object)
     text = values.astype("string").str.strip()
     length = text.str.len().fillna(0).to_numpy(dtype=np.int64)
@@ -133,7 +175,7 @@ def _digits_of(values: pd.Series, today: date) -> pd.Series:
     return out
 
 
-def cpr_digits(values: pd.Series, today: date | None = None) -> pd.Series:
+def cpr_digits(values: pd.Series, today: date | None = None, distinct: bool = False) -> pd.Series:
     """The normalised ``DDMMYYSSSS`` of each valid CPR number, ``None`` elsewhere.
 
     Valid means the shape ``DDMMYY-SSSS`` or ``DDMMYYSSSS`` (surrounding blanks
@@ -142,11 +184,15 @@ def cpr_digits(values: pd.Series, today: date | None = None) -> pd.Series:
     Args:
         values: strings (or ``None`` for missing values).
         today: the day that counts as today (tests fix it).
+        distinct: ``values`` are distinct and present already (a column's distinct
+            values): each is checked as it is, without looking for repeats first.
 
     Returns:
         A Series aligned with ``values``.
     """
     day = today or date.today()
+    if distinct:
+        return _digits_of(values, day)
     return by_unique(values, lambda uniques: _digits_of(uniques, day), None)
 
 
@@ -212,12 +258,13 @@ def pseudonymise(digits: pd.Series, key: str) -> pd.Series:
         A Series of 16-character lowercase hex strings, aligned with ``digits``.
     """
     mac = _keyed_sha256(key.encode())
-    present = digits.dropna()
-    unique = pd.unique(present.to_numpy())
-    lookup = {cpr: mac(cpr.encode())[:PSEUDONYM_LENGTH] for cpr in unique}
-    out = pd.Series([None] * len(digits), index=digits.index, dtype=object)
-    out.loc[present.index] = present.map(lookup)
-    return out
+    values = digits.to_numpy(dtype=object)
+    present = pd.notna(values)
+    codes, unique = pd.factorize(values[present])
+    names = np.array([mac(cpr.encode())[:PSEUDONYM_LENGTH] for cpr in unique], dtype=object)
+    out = np.full(len(values), None, dtype=object)
+    out[present] = names[codes]
+    return pd.Series(out, index=digits.index, dtype=object)
 
 
 def pseudonym(cpr: str, key: str) -> str:

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from queue import Empty, Full, Queue
 from typing import TypeVar
 
+import duckdb
 import pyarrow as pa
 
 from testbench.lake.checks import Checked, TableChecker
 from testbench.lake.coded import CodedTable
+from testbench.lake.hashing import quote_ident, row_hashes
 
 T = TypeVar("T")
 
@@ -114,8 +116,53 @@ class CheckedTotals:
         return pa.concat_tables(self.quarantine_parts) if self.quarantine_parts else None
 
 
+class RowHashes:
+    """Rows and the sum of DuckDB's ``hash()`` of each row (modulo 2^64) of lake batches:
+    the table's content hash (:func:`~testbench.lake.hashing.hash_of`) once they are all
+    in, taken from the batches on their way to the lake instead of reading the table back.
+
+    Each batch is hashed as the table it is written to holds it: its columns cast to the
+    types DuckDB gives the first batch's (the table is created from that batch).
+    """
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.total = 0
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._types: list[tuple[str, str]] = []
+
+    def add(self, batch: pa.Table) -> None:
+        """Count one batch in (in file order)."""
+        if self._con is None:
+            self._con = duckdb.connect()
+            self._con.execute("SET threads = 1")  # the writer has the other core
+        self._con.register("_batch", batch)
+        try:
+            if not self._types:
+                described = self._con.execute("DESCRIBE SELECT * FROM _batch").fetchall()
+                self._types = [(str(row[0]), str(row[1])) for row in described]
+            typed = ", ".join(
+                f"CAST({quote_ident(source)} AS {kind}) AS {quote_ident(name)}"
+                for source, (name, kind) in zip(batch.column_names, self._types, strict=True)
+            )
+            rows, total = row_hashes(self._con, f"(SELECT {typed} FROM _batch)")
+        finally:
+            self._con.unregister("_batch")
+        self.rows += rows
+        self.total = (self.total + total) % 2**64
+
+    def close(self) -> None:
+        """Let go of the in-memory DuckDB connection."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
 def checked_batches(
-    batches: Iterable[CodedTable], checker: TableChecker, totals: CheckedTotals
+    batches: Iterable[CodedTable],
+    checker: TableChecker,
+    totals: CheckedTotals,
+    hashes: RowHashes | None = None,
 ) -> Iterator[pa.Table]:
     """Check ``batches`` in file order; yield each one's lake rows, count it into ``totals``.
 
@@ -123,8 +170,17 @@ def checked_batches(
         batches: the extract's rows, coded batch by batch, under their lake column names.
         checker: the checker for the extract's plan (fresh: it remembers what it checked).
         totals: filled in as the batches are checked (complete once the iterator ends).
+        hashes: when given, the lake rows' hashes are added to it (on the thread that
+            checks, so the writer does not spend its time on them).
     """
-    for batch in batches:
-        checked = checker.check(batch)
-        totals.add(checked)
-        yield checked.lake_arrow()
+    try:
+        for batch in batches:
+            checked = checker.check(batch)
+            totals.add(checked)
+            rows = checked.lake_arrow()
+            if hashes is not None:
+                hashes.add(rows)
+            yield rows
+    finally:
+        if hashes is not None:
+            hashes.close()

@@ -151,19 +151,21 @@ def check_column(
         shown = shown.where(~cprish, CPR_MASK)
 
     if rule.kind is ColumnType.CPR:
-        digits = cpr_digits(values, today)
+        digits = cpr_digits(values, today, distinct=True)
         # Only a value that is not a CPR number can be a pseudonym already (the shapes differ).
         unsure = digits.isna().to_numpy()
-        kept = np.zeros(len(values), bool)
-        kept[unsure] = is_pseudonym(values[unsure]).to_numpy()
-        already = pd.Series(kept, index=values.index)
+        already = np.zeros(len(values), bool)
+        already[unsure] = is_pseudonym(values[unsure]).to_numpy()
         found.add(
             f"{name}: not a valid CPR number (DDMMYY-SSSS with a real date of birth)",
-            digits.isna() & ~already,
+            unsure & ~already,
         )
-        lake = pseudonymise(digits, key).where(~already, values)
-        shown = lake.where(lake.notna(), CPR_MASK)
-        return ColumnVerdict(as_string(lake), as_string(shown), found.problems)
+        lake = pseudonymise(digits, key).to_numpy(dtype=object)
+        lake[already] = values.to_numpy(dtype=object)[already]
+        shown = np.where(unsure & ~already, CPR_MASK, lake)
+        return ColumnVerdict(
+            pd.Series(lake, dtype="string"), pd.Series(shown, dtype="string"), found.problems
+        )
 
     if not rule.identifier and cprish is not None:
         found.add(

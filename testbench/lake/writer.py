@@ -9,8 +9,11 @@ the lake as it was.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import duckdb
@@ -25,6 +28,7 @@ PRIMARY_KEYS = INTERNAL_PREFIX + "primary_keys"  # table -> its primary key colu
 RELATIONS = INTERNAL_PREFIX + "relations"  # declared foreign keys
 
 Data: TypeAlias = pd.DataFrame | pa.Table  # rows to write: a frame or an Arrow table
+FLUSH_S = 0.25  # seconds between flushes of the lake file while a table is written
 
 
 def _plain_index(data: Data) -> Data:
@@ -36,15 +40,50 @@ def _plain_index(data: Data) -> Data:
     return data
 
 
+@contextmanager
+def _flushing(path: Path | None, every: float = FLUSH_S) -> Iterator[None]:
+    """While the block runs, have the kernel write the lake file's changed pages to disk
+    every ``every`` seconds, instead of all at the commit's sync (with memory to spare, it
+    holds them until then): the commit of a large write then waits for little."""
+    if path is None:
+        yield
+        return
+    stop = threading.Event()
+    sync = getattr(os, "fdatasync", os.fsync)
+
+    def flush() -> None:
+        while not stop.wait(every):
+            try:
+                handle = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                sync(handle)
+            except OSError:  # not on this platform or file system: the commit syncs all
+                return
+            finally:
+                os.close(handle)
+
+    thread = threading.Thread(target=flush, name="lake-flush", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 class LakeWriter:
     """Writes to the lake on a connection whose transaction the caller owns.
 
     Args:
         con: a connection with the lake attached as ``lake`` and a transaction open.
+        path: the lake's database file, when known (large writes flush it as they go).
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
         self.con = con
+        self.path = path
 
     def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         """Run one statement in the transaction (for catalogue upkeep)."""
@@ -113,7 +152,7 @@ class LakeWriter:
         """
         target = f"lake.{quote_ident(name)}"
         rows = 0
-        with self._one_thread():
+        with self._one_thread(), _flushing(self.path):
             for i, data in enumerate(batches):
                 verb = f"CREATE OR REPLACE TABLE {target} AS" if i == 0 else f"INSERT INTO {target}"
                 self._from_incoming(f"{verb} SELECT * FROM _incoming", data)

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extract_files import write_csv
+from testbench.lake import pseudonym as pseudonym_module
 from testbench.lake.checks import REASON, SOURCE_ROW, CheckedRows, _Problems, check_rows
 from testbench.lake.contracts import CONTRACTS, ForeignKey, get_contract
 from testbench.lake.extract import read_extract
@@ -259,6 +260,24 @@ def test_cpr_century_rule_and_future_births() -> None:
     assert cpr_digits(born_2050, today=date(2025, 1, 1)).isna().all()
     shapes = pd.Series(["0101501234x", "010150-12345", "01015-01234", None], dtype=object)
     assert cpr_digits(shapes).isna().all()
+
+
+CPR_ISH = st.one_of(
+    st.none(),
+    st.text(st.sampled_from("0123456789-+ \t\x1c\u00a0\u0661x"), min_size=8, max_size=13),
+    st.sampled_from(["290200-4123", "0102031234", " 010203-1234\t", "\u00a00102031234"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(CPR_ISH, max_size=20))
+def test_cpr_numbers_are_found_alike_as_bytes_and_as_text(values: list[str | None]) -> None:
+    """The byte-array route for ASCII text finds what the string route finds."""
+    series, day = pd.Series(values, dtype=object), date(2025, 6, 1)
+    fast = pseudonym_module._digits_of(series, day)
+    assert fast.tolist() == pseudonym_module._digits_of_text(series, day).tolist()
+    distinct = series.dropna().drop_duplicates().reset_index(drop=True)
+    assert cpr_digits(distinct, day, distinct=True).tolist() == cpr_digits(distinct, day).tolist()
 
 
 # -- types -------------------------------------------------------------------------------------

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 from testbench.lake.coded import CodedColumn, CodedTable
 from testbench.lake.extract import read_extract
 from testbench.lake.ingest_errors import UnreadableFile
-from testbench.lake.load import _fast_csv, fingerprint, load_extract
+from testbench.lake.load import (
+    _fast_csv,
+    batch_sizes,
+    fingerprint,
+    load_extract,
+    open_csv_stream,
+)
 
 
 def careful(path: Path) -> CodedTable:
@@ -120,3 +126,43 @@ def test_fingerprint_names_the_content_and_refuses_utf16(tmp_path: Path) -> None
     (tmp_path / "w.csv").write_text("a;b\n1;2\n", encoding="utf-16")
     with pytest.raises(UnreadableFile, match="UTF-16 or binary"):
         fingerprint(tmp_path / "w.csv")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=40),
+    batch=st.integers(1, 9),
+)
+def test_reading_block_by_block_gives_what_reading_whole_gives(
+    rows: list[list[str]], batch: int
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(["kode", "dato", "fri tekst"])
+            writer.writerows(rows)
+        fp = fingerprint(path)
+        whole = _fast_csv(path, fp.encoding)
+        stream = open_csv_stream(path, fp.encoding)
+        if whole is None or stream is None:  # left to the careful reader
+            return
+        texts = list(stream.texts(batch))
+        parts = list(stream.coded(texts))
+        whole_batches = list(whole.batches(batch))
+    assert [t.num_rows for t in texts] == [b.rows for b in whole_batches]
+    sizes = batch_sizes(batch)
+    assert all(t.num_rows == next(sizes) for t in texts[:-1])
+    for part, expected in zip(parts, whole_batches, strict=True):
+        assert rows_of(part) == rows_of(expected)
+        assert part.source_rows.tolist() == expected.source_rows.tolist()
+        for name, column in part.columns.items():
+            assert column.codes.tolist() == expected.columns[name].codes.tolist()
+    assert stream.names == whole.names and stream.delimiter == whole.delimiter
+
+
+def test_batches_start_small_and_grow_to_the_batch_size() -> None:
+    sizes = batch_sizes(800)
+    assert [next(sizes) for _ in range(6)] == [100, 200, 400, 800, 800, 800]
+    tiny = batch_sizes(2)
+    assert [next(tiny) for _ in range(4)] == [1, 1, 1, 2]

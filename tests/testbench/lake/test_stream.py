@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from extract_files import write_csv
 from testbench.lake import Lake
 from testbench.lake import ingest as ingest_module
+from testbench.lake import load as load_module
 from testbench.lake.checks import TableChecker, check_coded
 from testbench.lake.coded import CodedColumn, CodedTable, ColumnCoder
 from testbench.lake.contracts import get_contract
@@ -248,3 +249,111 @@ def test_the_pseudonym_mac_is_hmac_sha256_for_any_key_length(key: str) -> None:
     for message in (b"0102031234", b""):
         expected = hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
         assert _keyed_sha256(key.encode())(message) == expected
+
+
+def _lab_rows(people: list[str], count: int) -> list[list[str]]:
+    """Lab rows for ``people``, a few of them refused (a bad code, a bad date)."""
+    return [
+        [
+            people[i % len(people)] if i % 5 else people[i % len(people)].replace("-", ""),
+            "31-02-2020" if i % 17 == 3 else f"2020-01-0{1 + i % 9}",
+            "NPU1" if i % 11 == 4 else "NPU27300",
+            f"{i % 13},5",
+            "mmol/L" if i % 3 else "",
+        ]
+        for i in range(count)
+    ]
+
+
+LAB_HEADER = ["patient_cpr", "samplingdate", "analysiscode", "value", "unit"]
+
+
+@pytest.mark.parametrize("batch_rows", [2, 7, 1000])
+def test_the_reported_table_hash_is_the_hash_of_the_table_written(
+    tmp_path: Path,
+    fake_cprs: Callable[..., list[str]],
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_rows: int,
+) -> None:
+    """The hash taken from the batches on their way in is the one read back from disk."""
+    people = fake_cprs(9, seed=12)
+    bef = write_csv(
+        tmp_path / "bef.csv",
+        ["pnr", "koen", "foed_dag", "kom", "reg"],
+        [[p, "2", "1950-06-01", "751", "82"] for p in people[:8]],
+    )
+    lab = write_csv(tmp_path / "lab.csv", LAB_HEADER, _lab_rows(people, 60))
+    # A file without a contract: types inferred, read whole (not streamed).
+    other = write_csv(
+        tmp_path / "own.csv",
+        ["id", "n", "x", "when", "at", "flag", "text"],
+        [
+            [str(i), str(i % 4) if i % 6 else "", f"{i}.25", f"2021-03-{1 + i % 28:02d}",
+             f"2021-03-01 0{i % 10}:15", "true" if i % 2 else "false", "a" * (i % 4)]
+            for i in range(40)
+        ],
+    )  # fmt: skip
+    monkeypatch.setattr(ingest_module, "BATCH_ROWS", batch_rows)
+    lake = Lake(tmp_path / "lake.duckdb", LAKE_KEY)
+    reports = [
+        ingest_file(lake, KEY, bef, "bef", contract="bef", today=today),
+        ingest_file(lake, KEY, lab, "lab", contract="lab", today=today),
+        ingest_file(lake, KEY, other, "own", primary_key="id", today=today),
+    ]
+    hashes = lake.table_hashes()
+    assert reports[1].quarantined > 0
+    for report in reports:
+        assert report.table_hash == hashes[report.table]
+
+
+@pytest.mark.parametrize("block", [None, 64])
+def test_a_latin1_file_is_read_as_latin1_whatever_was_guessed(
+    tmp_path: Path,
+    fake_cprs: Callable[..., list[str]],
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+    block: int | None,
+) -> None:
+    """Reading starts on the guess that a file is UTF-8; a Latin-1 file is read again."""
+    if block is not None:  # small blocks: the first Latin-1 byte comes blocks in
+        monkeypatch.setattr(load_module, "STREAM_BLOCK", block)
+        monkeypatch.setattr(ingest_module, "BATCH_ROWS", 2)
+    people = fake_cprs(3, seed=13)
+    rows = [[p, "2021-03-04", "NPU27300", "4,2", "mmol/L"] for p in people * 4]
+    rows += [[p, "2021-03-04", "NPU27300", "4,2", "µmol/L"] for p in people]
+    latin, utf8 = tmp_path / "latin.csv", tmp_path / "utf8.csv"
+    for path, encoding in ((latin, "latin-1"), (utf8, "utf-8")):
+        path.write_bytes(
+            "\n".join(";".join(row) for row in [LAB_HEADER, *rows]).encode(encoding) + b"\n"
+        )
+    lakes = [Lake(tmp_path / name / "lake.duckdb", LAKE_KEY) for name in ("a", "b")]
+    for lake, path in zip(lakes, (latin, utf8), strict=True):
+        report = ingest_file(lake, KEY, path, "lab", contract="lab", today=today)
+        assert (report.ingested, report.quarantined) == (15, 0)
+    frames = [lake.read_table("lab") for lake in lakes]
+    pd.testing.assert_frame_equal(*frames)
+    assert frames[0]["unit"].tolist() == ["mmol/L"] * 12 + ["µmol/L"] * 3
+
+
+def test_a_row_the_fast_reader_refuses_half_way_is_read_by_the_careful_reader(
+    tmp_path: Path,
+    fake_cprs: Callable[..., list[str]],
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    people = fake_cprs(5, seed=14)
+    rows = _lab_rows(people, 50)
+    good = write_csv(tmp_path / "good.csv", LAB_HEADER, rows)
+    ragged = write_csv(tmp_path / "ragged.csv", LAB_HEADER, [*rows, [people[0], "2020-01-01"]])
+    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 4)  # the odd row comes batches in
+    lake = Lake(tmp_path / "lake.duckdb", LAKE_KEY)
+    first = ingest_file(lake, KEY, good, "lab", contract="lab", today=today)
+    table = lake.read_table("lab")
+    second = ingest_file(lake, KEY, ragged, "lab", contract="lab", today=today)
+
+    assert second.rows_in_file == first.rows_in_file + 1
+    assert second.quarantined == first.quarantined + 1
+    assert any(reason.startswith("row: wrong number of fields") for reason in second.reasons)
+    pd.testing.assert_frame_equal(lake.read_table("lab"), table)
+    assert second.table_hash == lake.table_hashes()["lab"] == first.table_hash
