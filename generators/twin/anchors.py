@@ -33,10 +33,9 @@ import numpy as np
 import pandas as pd
 
 from generators.relations import Relation
-from generators.twin.constraints import is_numeric_text
+from generators.twin.constraints import is_numeric_text, to_days
 from generators.twin.synthesizers import CTX
 
-DAY_NS = 86_400 * 10**9
 LABEL = CTX + "anchor"  # given column of a target row: the anchor's label, or NONE
 SINCE = "__since__"  # days from the anchor to the row (modelled with the row)
 EVENT_DAY = CTX + "event_day"  # given column of a count model: the anchor's date
@@ -69,13 +68,6 @@ class TargetAnchors:
     since_median: dict[str, float] = field(default_factory=dict)  # label -> median days
     count_models: dict[str, Any] = field(default_factory=dict)  # label -> fitted model
     given: list[str] = field(default_factory=list)  # person columns the counts are drawn on
-
-
-def to_days(series: pd.Series) -> np.ndarray:
-    values = pd.to_datetime(series).to_numpy(dtype="datetime64[ns]")
-    out = values.astype("int64").astype(float) / DAY_NS
-    out[np.isnat(values)] = np.nan
-    return out
 
 
 def row_days(

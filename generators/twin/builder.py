@@ -49,9 +49,14 @@ from generators.twin.anchors import (
     label_rows,
     learn_anchors,
     row_days,
+)
+from generators.twin.constraints import (
+    TableRules,
+    from_days,
+    is_numeric_text,
+    learn_rules,
     to_days,
 )
-from generators.twin.constraints import TableRules, _from_days, is_numeric_text, learn_rules
 from generators.twin.rare import RareCategories, protect_rare
 from generators.twin.stratified import StratifiedSynthesizer, choose_stratum
 from generators.twin.synthesizers import (
@@ -301,7 +306,7 @@ class TwinBuilder:
         for name in self._folded(plans):
             self.timings_[name] = TableTiming(name, 0.0)
         self.plans_ = plans
-        del self._contexts, self._labels
+        del self._contexts, self._labels, self._events
         return self
 
     def _learn_anchors(
@@ -316,7 +321,9 @@ class TwinBuilder:
             (r.parent_table, r.parent_column) for r in self.relations_
         }
         self.anchors_: dict[str, TargetAnchors] = {}
-        # label and days since, per target: "raw" for counts, "fit" for the rows modelled
+        # per ("raw" for counts or "fit" for the rows modelled, target): each person's first
+        # event days, and each row's label and days since
+        self._events: dict[tuple[str, str], pd.DataFrame] = {}
         self._labels: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         if self.anchor_window <= 0:
             return
@@ -353,13 +360,14 @@ class TwinBuilder:
             described = ", ".join(f"{k} ({v}x)" for k, v in target.lift.items())
             self._say(f"anchors of {name}: {described}")
             for kind, source in (("raw", raw), ("fit", tables)):
-                self._labels[(kind, name)] = self._label(target, source)
+                first = self._first_days(target, source)
+                self._events[(kind, name)] = first
+                self._labels[(kind, name)] = self._label(target, source, first)
 
     def _label(
-        self, target: TargetAnchors, tables: dict[str, pd.DataFrame]
+        self, target: TargetAnchors, tables: dict[str, pd.DataFrame], first: pd.DataFrame
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each row of ``target``'s table: its anchor label and days since the event."""
-        first = self._first_days(target, tables)
         frame = tables[target.table]
         days = to_days(frame[target.date])
         return label_rows(target, frame[self._person_column(target.table)].to_numpy(), days, first)
@@ -374,8 +382,6 @@ class TwinBuilder:
 
     def _first_days(self, target: TargetAnchors, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """Each person's first day of each of ``target``'s events, indexed by person key."""
-        from generators.twin.units import unit_of_rows
-
         sources = {a.table for a in target.anchors}
         names = [n for n in self.order_ if n in tables]
         relations = [
@@ -529,7 +535,7 @@ class TwinBuilder:
         target.given = [c for c in plan.conditioning if c != LABEL]
         given = people[[plan.context[c] for c in target.given]]
         given.columns = target.given
-        first = self._first_days(target, raw).reindex(keys)
+        first = self._events[("raw", plan.name)].reindex(keys)
         owner = raw[plan.name][self._person_column(plan.name)]
         labels, since = self._labels[("raw", plan.name)]
         for anchor in target.anchors:
@@ -761,7 +767,7 @@ class TwinBuilder:
                 days = np.where(np.isnan(upper), days, np.minimum(days, day_end))
             if col in rules.ranges:
                 days = np.clip(days, *rules.ranges[col])
-            decoded[col] = _from_days(days, col in rules.date_only).to_numpy()
+            decoded[col] = from_days(days, col in rules.date_only).to_numpy()
         return decoded
 
     def _counts(self, plan: TablePlan, drawn: dict[str, pd.DataFrame]) -> np.ndarray:

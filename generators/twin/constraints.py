@@ -58,7 +58,7 @@ def is_datetime(series: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(series)
 
 
-def _days(series: pd.Series) -> np.ndarray:
+def to_days(series: pd.Series) -> np.ndarray:
     """Datetimes as float days since the epoch (NaN for NaT)."""
     values = pd.to_datetime(series).to_numpy(dtype="datetime64[ns]")
     out = values.astype("int64").astype(float) / DAY_NS
@@ -66,7 +66,7 @@ def _days(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _from_days(days: np.ndarray, date_only: bool) -> pd.Series:
+def from_days(days: np.ndarray, date_only: bool) -> pd.Series:
     out = pd.Series(pd.to_datetime(np.round(days * DAY_NS), unit="ns", errors="coerce"))
     return out.dt.floor("D") if date_only else out.dt.floor("s")
 
@@ -111,10 +111,10 @@ class TableRules:
             out = out.drop(columns=[col])
         for col, (lower, upper) in self.bounds.items():
             lo, hi = self._interval(col, lower, upper, context, len(frame))
-            out[POSITION + col] = _position(_days(frame[col]), lo, hi)
+            out[POSITION + col] = _position(to_days(frame[col]), lo, hi)
             out = out.drop(columns=[col])
         for col, anchor in self.after.items():
-            start, value = _days(frame[anchor]), _days(frame[col])
+            start, value = to_days(frame[anchor]), to_days(frame[col])
             if col in self.durations:
                 out[DELTA + col] = np.maximum(value - start, 0.0)
             else:
@@ -137,10 +137,10 @@ class TableRules:
         for col, (lower, upper) in self.bounds.items():
             lo, hi = self._interval(col, lower, upper, context, len(out))
             position = out.pop(POSITION + col).to_numpy(dtype=float)
-            out[col] = _from_days(_place(position, lo, hi), col in self.date_only)
+            out[col] = from_days(_place(position, lo, hi), col in self.date_only)
         for col, anchor in self._after_in_order():
             low, high = self.ranges[col]
-            start = _days(out[anchor])
+            start = to_days(out[anchor])
             lo = np.maximum(start, low)  # never before the anchor, never before the real minimum
             if col in self.durations:
                 delta = np.maximum(out.pop(DELTA + col).to_numpy(dtype=float), 0.0)
@@ -149,14 +149,14 @@ class TableRules:
                 days = _place(
                     out.pop(POSITION + col).to_numpy(dtype=float), lo, np.full_like(lo, high)
                 )
-            out[col] = _from_days(days, col in self.date_only and anchor in self.date_only)
+            out[col] = from_days(days, col in self.date_only and anchor in self.date_only)
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
         for col, (low, high) in self.ranges.items():  # a last guard; keeps `after` order too
             if col not in out:
                 continue
             if is_datetime(out[col]):
-                out[col] = _from_days(np.clip(_days(out[col]), low, high), col in self.date_only)
+                out[col] = from_days(np.clip(to_days(out[col]), low, high), col in self.date_only)
             else:
                 out[col] = pd.to_numeric(out[col], errors="coerce").clip(low, high)
         for col in self.integer:
@@ -190,8 +190,8 @@ class TableRules:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per row, the real range of ``col`` narrowed by the parent's bounding dates."""
         low, high = self.ranges[col]
-        lo = np.full(n, low) if lower is None or context is None else _days(context[lower])
-        hi = np.full(n, high) if upper is None or context is None else _days(context[upper])
+        lo = np.full(n, low) if lower is None or context is None else to_days(context[lower])
+        hi = np.full(n, high) if upper is None or context is None else to_days(context[upper])
         lo = np.clip(np.where(np.isnan(lo), low, lo), low, high)
         hi = np.clip(np.where(np.isnan(hi), high, hi), low, high)
         return lo, np.maximum(hi, lo)
@@ -234,7 +234,7 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
     for col in frame.columns:
         series = frame[col]
         if is_datetime(series):
-            days = _days(series)
+            days = to_days(series)
             if np.isfinite(days).any():
                 rules.ranges[col] = (float(np.nanmin(days)), float(np.nanmax(days)))
             valid = series.dropna()
@@ -254,7 +254,7 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
             rules.ranges[NUMBER + col] = (float(numbers.min()), float(numbers.max()))
     rules.after = _learn_order(frame, dates)
     for col, anchor in rules.after.items():
-        gap = np.nanmedian(_days(frame[col]) - _days(frame[anchor]))
+        gap = np.nanmedian(to_days(frame[col]) - to_days(frame[anchor]))
         low, high = rules.ranges[col]
         if gap <= 0.05 * max(high - low, 1.0):
             rules.durations.append(col)
@@ -272,7 +272,7 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
 
 def _learn_order(frame: pd.DataFrame, dates: list[str]) -> dict[str, str]:
     """For each datetime column, the closest earlier column it never precedes."""
-    days = {c: _days(frame[c]) for c in dates}
+    days = {c: to_days(frame[c]) for c in dates}
     medians = {c: np.nanmedian(v) if np.isfinite(v).any() else np.inf for c, v in days.items()}
     order = sorted(dates, key=lambda c: (medians[c], dates.index(c)))
     after: dict[str, str] = {}
@@ -293,11 +293,11 @@ def _learn_order(frame: pd.DataFrame, dates: list[str]) -> dict[str, str]:
 def _learn_bounds(
     values: pd.Series, context: pd.DataFrame, context_dates: list[str]
 ) -> tuple[str | None, str | None]:
-    days = _days(values)
+    days = to_days(values)
     lower = upper = None
     low_gap = high_gap = np.inf
     for col in context_dates:
-        bound = _days(context[col])
+        bound = to_days(context[col])
         both = np.isfinite(days) & np.isfinite(bound)
         if not both.any():
             continue
