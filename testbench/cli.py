@@ -180,6 +180,14 @@ def twin_build(
     table: Annotated[
         list[str] | None, typer.Option("--table", help="Only these tables (repeatable).")
     ] = None,
+    latent: Annotated[
+        bool,
+        typer.Option(
+            "--latent",
+            help="Gaussian copula with empirical marginals and latent correlations "
+            "(truer ages and deaths; see the README before releasing such a twin).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Fit and sample a synthetic twin of a tenant's lake; store it inside the lake boundary."""
@@ -202,6 +210,7 @@ def twin_build(
             synthesizer,
             seed,
             table or None,
+            latent=latent,
             executor=executor,
             progress=say,
         )

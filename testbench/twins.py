@@ -54,6 +54,7 @@ class TwinManifest:
     quality: float  # SDMetrics QualityReport overall score (twin vs training rows)
     quality_properties: dict[str, float] = field(default_factory=dict)  # per property
     created: str = ""  # ISO time, UTC
+    latent: bool = False  # empirical marginals and latent correlations (TwinBuilder(latent=True))
 
 
 class TwinStore:
@@ -119,6 +120,7 @@ def build_twin(
     seed: int = 0,
     tables: list[str] | None = None,
     holdout_share: float = 0.2,
+    latent: bool = False,
     executor: Mapper | None = None,
     progress: Progress | None = None,
 ) -> TwinManifest:
@@ -132,6 +134,8 @@ def build_twin(
         seed: fixes the holdout, the fit and the sample.
         tables: lake tables to include (default all).
         holdout_share: share of units kept out of fitting for evaluation.
+        latent: Gaussian copulas with empirical marginals and latent correlations
+            (``TwinBuilder(latent=True)``).
         executor: runs the per-table fits and sampling chunks (Ray); serial when None.
         progress: per-step messages.
 
@@ -150,7 +154,12 @@ def build_twin(
     training, holdout = split_holdout(real, relations, unit, holdout_share, seed)
     say(f"holding out {len(holdout[unit]):,} of {len(real[unit]):,} {unit} rows for evaluation")
     builder = TwinBuilder(
-        synthesizer=synthesizer, seed=seed, unit_table=unit, executor=executor, progress=say
+        synthesizer=synthesizer,
+        seed=seed,
+        unit_table=unit,
+        latent=latent,
+        executor=executor,
+        progress=say,
     )
     start = time.perf_counter()
     builder.fit(training, relations, keys)
@@ -171,6 +180,7 @@ def build_twin(
         quality=round(fidelity.overall, 4),
         quality_properties={k: round(v, 4) for k, v in fidelity.properties.items()},
         created=datetime.now(UTC).isoformat(timespec="seconds"),
+        latent=latent,
     )
     key = unit_key(relations, unit, keys)
     held = pd.DataFrame({"twin_id": twin_id, "unit_key": holdout[unit][key].astype(str).to_numpy()})

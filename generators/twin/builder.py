@@ -165,17 +165,19 @@ class TablePlan:
     null_rate: dict[str, float] = field(default_factory=dict)  # for other_refs
 
 
-def _fit_task(item: tuple[str, str, pd.DataFrame, set[str]]) -> tuple[str, Any, float]:
+def _fit_task(item: tuple[str, str, pd.DataFrame, set[str], bool]) -> tuple[str, Any, float]:
     with threadpool_limits(limits=1):  # same arithmetic in this process and in any worker
         return _fit(item)
 
 
-def _fit(item: tuple[str, str, pd.DataFrame, set[str]]) -> tuple[str, Any, float]:
-    name, kind, frame, categorical = item
+def _fit(item: tuple[str, str, pd.DataFrame, set[str], bool]) -> tuple[str, Any, float]:
+    name, kind, frame, categorical, latent = item
     start = time.perf_counter()
     stratum = choose_stratum(frame, categorical)
     model: TableSynthesizer = (
-        SDVTableSynthesizer(kind) if stratum is None else StratifiedSynthesizer(stratum, kind)
+        SDVTableSynthesizer(kind, latent=latent)
+        if stratum is None
+        else StratifiedSynthesizer(stratum, kind, latent=latent)
     )
     model.fit(frame, categorical)
     return name, model, time.perf_counter() - start
@@ -219,6 +221,10 @@ class TwinBuilder:
         chunk_rows: rows per sampling task; fixed, so results do not depend on workers.
         anchor_window: days after an event in another table within which rows of a
             table can be anchored to it (0 turns anchors off).
+        latent: Gaussian copulas with empirical marginals and latent correlations
+            (:mod:`generators.twin.latent`): the twin's age structure and deaths by age
+            follow the real lake, but on the simulated lake the privacy gate's inference
+            check sits at its threshold, so it is off by default (README, "Twin builder").
         executor: runs fit and sampling tasks (``map(fn, items)``); serial when None.
         progress: called with a short message per table (the CLI prints them on stderr).
     """
@@ -234,6 +240,7 @@ class TwinBuilder:
         max_fit_rows: int = 100_000,
         chunk_rows: int = 50_000,
         anchor_window: float = 365.0,
+        latent: bool = False,
         executor: Mapper | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -246,6 +253,7 @@ class TwinBuilder:
         self.max_fit_rows = max_fit_rows
         self.chunk_rows = chunk_rows
         self.anchor_window = anchor_window
+        self.latent = latent
         self.executor = executor
         self.progress = progress
 
@@ -293,7 +301,7 @@ class TwinBuilder:
             fit_frame = frames[name]
             if len(fit_frame) > self.max_fit_rows:
                 fit_frame = fit_frame.sample(self.max_fit_rows, random_state=_seed(self.seed, name))
-            fit_items.append((name, self.synthesizer, fit_frame, plan.categorical))
+            fit_items.append((name, self.synthesizer, fit_frame, plan.categorical, self.latent))
             self._say(
                 f"prepared {name}: {len(frames[name]):,} rows, {frames[name].shape[1]} columns"
             )
@@ -548,7 +556,9 @@ class TwinBuilder:
             categorical = {c for c in target.given if c in plan.categorical} | {ANCHORED}
             with threadpool_limits(limits=1):
                 # A small helper model: always a Gaussian copula, which draws given the person.
-                model = SDVTableSynthesizer("gaussian_copula").fit(frame, categorical)
+                model = SDVTableSynthesizer("gaussian_copula", latent=self.latent).fit(
+                    frame, categorical
+                )
             target.count_models[label] = model
             target.since_median[label] = float(np.nanmedian(since[labels == label]))
 
@@ -678,7 +688,9 @@ class TwinBuilder:
         parts = self._map(_sample_task, items) if items else [model.sample(0, seed)]
         sampled = pd.concat(parts, ignore_index=True)
         sampled = sampled[[c for c in sampled.columns if not c.startswith(CTX)]]
-        decoded = _mask_absent(plan, plan.rules.decode(sampled, context))
+        decoded = _mask_absent(
+            plan, plan.rules.decode(sampled, context, _seed(seed, plan.name, "decode"))
+        )
         if target is not None and labels is not None and events is not None:
             assert parent_row is not None and context is not None
             decoded = self._redate(plan, target, decoded, context, labels, events, parent_row)

@@ -12,6 +12,7 @@ ranges, integer types, date resolution).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,11 @@ class TableRules:
     bounds: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # derived column -> (determining column, mapping): reg is a function of kom
     derived: dict[str, tuple[str, dict]] = field(default_factory=dict)
+    # column drawn given a code column -> (code column, {code: (values, probabilities)}):
+    # a diagnosis's type (primary or secondary) is mostly decided by the code
+    dependent: dict[str, tuple[str, dict[Any, tuple[list[Any], np.ndarray]]]] = field(
+        default_factory=dict
+    )
     # numeric and datetime ranges (as float days for datetimes) seen in the real table
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     # text columns of decimal numbers -> {number: how the real column writes it}
@@ -105,7 +111,7 @@ class TableRules:
 
     def encode(self, frame: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
         """Rewrite ``frame`` so the synthesizer cannot break the rules."""
-        out = frame.drop(columns=list(self.derived))
+        out = frame.drop(columns=[*self.derived, *self.dependent])
         for col in self.numeric_values:
             out[NUMBER + col], out[TOKEN + col] = _split_numeric_text(frame[col])
             out = out.drop(columns=[col])
@@ -125,8 +131,13 @@ class TableRules:
             out = out.drop(columns=[col])
         return out
 
-    def decode(self, sampled: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
-        """Rebuild the original columns of ``sampled`` and enforce every rule."""
+    def decode(
+        self, sampled: pd.DataFrame, context: pd.DataFrame | None, seed: int = 0
+    ) -> pd.DataFrame:
+        """Rebuild the original columns of ``sampled`` and enforce every rule.
+
+        ``seed`` drives the draws of dependent columns given their code.
+        """
         out = sampled.copy()
         for col in self.numeric_values:
             numbers = pd.to_numeric(out.pop(NUMBER + col), errors="coerce")
@@ -152,6 +163,9 @@ class TableRules:
             out[col] = from_days(days, col in self.date_only and anchor in self.date_only)
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
+        rng = np.random.default_rng(seed)
+        for col, (source, table) in self.dependent.items():
+            out[col] = _draw_given(out[source], table, rng)
         for col, (low, high) in self.ranges.items():  # a last guard; keeps `after` order too
             if col not in out:
                 continue
@@ -267,6 +281,7 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
             if bound != (None, None):
                 rules.bounds[col] = bound
     rules.derived = _learn_hierarchies(frame)
+    rules.dependent = _learn_dependents(frame, set(rules.derived))
     return rules
 
 
@@ -350,3 +365,63 @@ def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
                 derived[coarse] = (fine, dict(zip(pairs[fine], pairs[coarse], strict=True)))
                 break
     return derived
+
+
+def _learn_dependents(
+    frame: pd.DataFrame, exclude: set[str], min_share: float = 0.5, max_levels: int = 20
+) -> dict[str, tuple[str, dict[Any, tuple[list[Any], np.ndarray]]]]:
+    """Columns of few values mostly decided by a code column, drawn given the code.
+
+    A Gaussian copula lays a code list out on one axis and can link another column to
+    it only monotonically, so a code takes the type of its neighbours (hip fractures
+    came out 8% primary diagnoses; every real one is). A column with at most
+    ``max_levels`` values whose uncertainty the code removes by at least ``min_share``
+    (Theil's U) is left out of the model and drawn from its real frequencies given the
+    sampled code. The code column repeats (three rows per value on average), so a row
+    identifier never qualifies; exact functions are hierarchies instead.
+    """
+    from generators.twin.stratified import _uncertainty
+
+    def usable(col: str) -> bool:
+        return not is_datetime(frame[col]) and not is_numeric_text(frame[col])
+
+    codes = [
+        c
+        for c in frame.columns
+        if usable(c)
+        and not pd.api.types.is_float_dtype(frame[c])
+        and frame[c].notna().all()
+        and max_levels < frame[c].nunique() <= len(frame) / 3
+    ]
+    found: dict[str, tuple[str, dict[Any, tuple[list[Any], np.ndarray]]]] = {}
+    for col in frame.columns:
+        if col in exclude or not usable(col) or not 1 < frame[col].nunique() <= max_levels:
+            continue
+        scored = [(_uncertainty(frame[col], frame[code]), code) for code in codes if code != col]
+        if not scored or max(scored)[0] < min_share:
+            continue
+        code = max(scored)[1]
+        table: dict[Any, tuple[list[Any], np.ndarray]] = {}
+        for value, group in frame[col].groupby(frame[code], dropna=False, observed=True):
+            shares = group.value_counts(dropna=False, normalize=True)
+            table[value] = (list(shares.index), shares.to_numpy(dtype=float))
+        shares = frame[col].value_counts(dropna=False, normalize=True)
+        table[_ANY] = (list(shares.index), shares.to_numpy(dtype=float))
+        found[col] = (code, table)
+    return found
+
+
+_ANY = "__any__"  # the column's overall frequencies, for a code the table never held
+
+
+def _draw_given(
+    codes: pd.Series, table: dict[Any, tuple[list[Any], np.ndarray]], rng: np.random.Generator
+) -> pd.Series:
+    """One value per row from the frequencies of its code."""
+    out = np.empty(len(codes), dtype=object)
+    keys = codes.to_numpy()
+    for code in pd.unique(keys):
+        rows = np.flatnonzero(keys == code) if not pd.isna(code) else np.flatnonzero(pd.isna(keys))
+        values, shares = table.get(code, table[_ANY])
+        out[rows] = np.asarray(values, dtype=object)[rng.choice(len(values), len(rows), p=shares)]
+    return pd.Series(out, index=codes.index)

@@ -81,17 +81,25 @@ class StratifiedSynthesizer:
         stratum: the type column.
         kind: synthesizer kind for the router and the strata.
         min_rows: a value with fewer rows shares a pooled model with the other rare ones.
+        latent: passed to every :class:`SDVTableSynthesizer`.
     """
 
-    def __init__(self, stratum: str, kind: str = "gaussian_copula", min_rows: int = 200) -> None:
+    def __init__(
+        self,
+        stratum: str,
+        kind: str = "gaussian_copula",
+        min_rows: int = 200,
+        latent: bool = False,
+    ) -> None:
         self.stratum = stratum
         self.kind = kind
         self.min_rows = min_rows
+        self.latent = latent
 
     def fit(self, frame: pd.DataFrame, categorical: set[str]) -> StratifiedSynthesizer:
         self.columns_ = list(frame.columns)
         context = [c for c in frame.columns if c.startswith(CTX)]
-        self.router_ = SDVTableSynthesizer(self.kind).fit(
+        self.router_ = SDVTableSynthesizer(self.kind, latent=self.latent).fit(
             frame[[*context, self.stratum]], categorical
         )
         counts = frame[self.stratum].value_counts(dropna=False)
@@ -101,14 +109,14 @@ class StratifiedSynthesizer:
         self.models_: dict[object, SDVTableSynthesizer] = {}
         for value in frequent:
             rows = frame[self.stratum] == value if pd.notna(value) else frame[self.stratum].isna()
-            self.models_[value] = SDVTableSynthesizer(self.kind).fit(
+            self.models_[value] = SDVTableSynthesizer(self.kind, latent=self.latent).fit(
                 frame.loc[rows, rest], categorical
             )
         rare_rows = ~frame[self.stratum].isin([v for v in frequent if pd.notna(v)])
         if any(pd.isna(v) for v in frequent):
             rare_rows &= frame[self.stratum].notna()
         if rare_rows.any():
-            self.models_[POOLED] = SDVTableSynthesizer(self.kind).fit(
+            self.models_[POOLED] = SDVTableSynthesizer(self.kind, latent=self.latent).fit(
                 frame.loc[rare_rows, rest], categorical
             )
         return self

@@ -18,8 +18,19 @@ from rdt.transformers import UniformEncoder
 from rdt.transformers.utils import fill_nan_with_none
 from scipy import stats
 
+from generators.twin.latent import EmpiricalMarginal, conditional_latent, latent_correlation
+
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
 _DAY_NS = 86_400 * 10**9
+_LATENT_ROWS = 50_000  # rows the latent correlations are estimated on (a seeded sample)
+# Categories with more values than this keep SDV's uniform noise: laid out on one axis
+# in scaled order, a long code list is not ordinal, and treating it as one latent
+# variable tied every code's other columns to its neighbours on the axis (a hip
+# fracture took the diagnosis type of the codes beside it: 8% primary, not 100%).
+# The noise hardly shrinks their correlations anyway: with many small categories,
+# Var(E[z | category]) is close to 1.
+_LATENT_LEVELS = 20
+_EPS = float(np.finfo(np.float32).eps)  # probabilities kept off 0 and 1, as copulas does
 CTX = "__ctx__"  # prefix of parent (context) columns a child table is modelled with
 
 
@@ -153,16 +164,28 @@ class SDVTableSynthesizer:
             1% of rows came out on 0.03% of twin rows), so every text category with three
             or more values is laid out on one axis in :func:`scaled_order` instead, which
             keeps each value's share exactly.
+        latent: Gaussian copula only. Every marginal becomes the column's quantile
+            curve (:class:`~generators.twin.latent.EmpiricalMarginal`; SDV's truncated
+            normal gave 3.5 times too many persons aged 90+), and the correlations are
+            re-estimated with categories as intervals of their latent axis
+            (:func:`~generators.twin.latent.latent_correlation`; SDV measures them on
+            uniform noise inside each category, which halved a death flag's link to
+            age). Off by default; see :class:`~generators.twin.builder.TwinBuilder`.
     """
 
     _TABLE = "table"
 
     def __init__(
-        self, kind: str = "gaussian_copula", epochs: int = 100, one_hot_max: int = 0
+        self,
+        kind: str = "gaussian_copula",
+        epochs: int = 100,
+        one_hot_max: int = 0,
+        latent: bool = False,
     ) -> None:
         self.kind = kind
         self.epochs = epochs
         self.one_hot_max = one_hot_max
+        self.latent = latent
 
     def _make(self, metadata: Any) -> Any:
         from sdv.single_table import (
@@ -172,7 +195,10 @@ class SDVTableSynthesizer:
         )
 
         if self.kind == "gaussian_copula":
-            return GaussianCopulaSynthesizer(metadata, default_distribution="truncnorm")
+            # With latent fitting every marginal is replaced by an empirical one, so SDV
+            # need only fit the quickest.
+            marginal = "norm" if self.latent else "truncnorm"
+            return GaussianCopulaSynthesizer(metadata, default_distribution=marginal)
         if self.kind == "ctgan":
             return CTGANSynthesizer(metadata, epochs=self.epochs)
         if self.kind == "tvae":
@@ -189,14 +215,97 @@ class SDVTableSynthesizer:
             c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])
         ]
         frame = self._to_numbers(frame)
+        self.text_ = {c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])}
         columns = {c: column_sdtype(frame[c], c in categorical) for c in frame.columns}
         metadata = Metadata.load_from_dict({"tables": {self._TABLE: {"columns": columns}}})
         self.model_ = self._make(metadata)
         if self.columns_:
             if self.kind == "gaussian_copula":
                 self._choose_encoders(frame, columns)
-            self.model_.fit({self._TABLE: frame})
+            if self.kind == "gaussian_copula" and self.latent:
+                processed = self.model_.preprocess({self._TABLE: frame})
+                self.model_.fit_processed_data(processed)
+                self._fit_latent(processed[self._TABLE])
+            else:
+                self.model_.fit({self._TABLE: frame})
         return self
+
+    def _intervals(self, processed: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each cell's interval on its latent normal axis, where it is known only so far.
+
+        A category encoded by a uniform encoder owns one interval of ``[0, 1]``, its
+        share wide; a number held by many rows (a point mass of an
+        :class:`~generators.twin.latent.EmpiricalMarginal`) owns its interval of
+        probability. Other cells are points (lower = upper). The outermost intervals
+        reach to infinity. Returns lower bounds, upper bounds (rows x columns, in
+        ``processed``'s column order) and which columns have intervals.
+        """
+        copula = self.model_._model
+        fields = self.model_._data_processor._hyper_transformer.field_transformers
+        univariates = dict(zip(copula.columns, copula.univariates, strict=True))
+        n, d = processed.shape
+        lower = np.full((n, d), -np.inf)
+        upper = np.full((n, d), np.inf)
+        interval = np.zeros(d, dtype=bool)
+        for j, column in enumerate(processed.columns):
+            univariate = univariates[column]
+            encoder = fields.get(column)
+            values = processed[column].to_numpy(dtype=float)
+            if isinstance(encoder, UniformEncoder):
+                if len(encoder.intervals) > _LATENT_LEVELS and column in getattr(self, "text_", ()):
+                    continue  # a code list: its noise stays (see _LATENT_LEVELS)
+                bounds = np.array(sorted(encoder.intervals.values()), dtype=float)
+            elif isinstance(univariate, EmpiricalMarginal) and univariate.masses:
+                point = stats.norm.ppf(np.clip(univariate.cdf(values), _EPS, 1 - _EPS))
+                lower[:, j] = upper[:, j] = point
+                for value, (lo, hi) in univariate.masses.items():
+                    held = values == value
+                    lower[held, j], upper[held, j] = stats.norm.ppf([lo, hi])
+                interval[j] = True
+                continue
+            else:
+                continue
+            if len(bounds) < 2:
+                continue
+            which = np.clip(np.searchsorted(bounds[:, 0], values, side="right") - 1, 0, None)
+            edges = np.clip(univariate.cdf(bounds.ravel()), 0.0, 1.0).reshape(bounds.shape)
+            edges_z = stats.norm.ppf(edges)
+            edges_z[0, 0], edges_z[-1, 1] = -np.inf, np.inf
+            lower[:, j] = edges_z[which, 0]
+            upper[:, j] = edges_z[which, 1]
+            interval[j] = True
+        return lower, upper, interval
+
+    def _fit_latent(self, processed: pd.DataFrame) -> None:
+        """Empirical marginals, and latent correlations in place of SDV's noisy ones.
+
+        Each column's marginal becomes its quantile curve
+        (:class:`~generators.twin.latent.EmpiricalMarginal`; a category's axis is
+        exactly uniform), and the correlations are re-estimated with categories and
+        point masses as intervals (:func:`~generators.twin.latent.latent_correlation`)
+        on up to 50,000 rows.
+        """
+        copula = self.model_._model
+        fields = self.model_._data_processor._hyper_transformer.field_transformers
+        processed = processed[copula.columns]
+        copula.univariates = [
+            EmpiricalMarginal(
+                processed[column].to_numpy(dtype=float),
+                uniform=isinstance(fields.get(column), UniformEncoder),
+            )
+            for column in copula.columns
+        ]
+        rows = processed
+        if len(rows) > _LATENT_ROWS:
+            rows = processed.sample(n=_LATENT_ROWS, random_state=len(processed) % 2**32)
+        z = copula._transform_to_normal(rows)
+        lower, upper, interval = self._intervals(rows)
+        z = np.where(interval, np.clip(z, lower, upper), z)
+        if len(copula.columns) > 1 and len(rows) > 2:
+            corr = latent_correlation(z, lower, upper, interval, np.random.default_rng(len(rows)))
+        else:
+            corr = np.eye(len(copula.columns))
+        copula.correlation = pd.DataFrame(corr, index=copula.columns, columns=copula.columns)
 
     def _to_numbers(self, frame: pd.DataFrame) -> pd.DataFrame:
         # Datetimes are modelled as float days: SDV validates datetimes value by value in
@@ -300,6 +409,16 @@ class SDVTableSynthesizer:
         gi = [index[c] for c in given.columns]
         fi = [index[c] for c in free]
         z_given = copula._transform_to_normal(given)
+        if getattr(self, "latent", False):  # a given category is an interval, not a point
+            lower, upper, interval = self._intervals(given)
+            z_given = conditional_latent(
+                np.clip(z_given, lower, upper),
+                lower,
+                upper,
+                interval,
+                corr[np.ix_(gi, gi)],
+                np.random.default_rng([seed, 1]),
+            )
         weights = np.linalg.lstsq(corr[np.ix_(gi, gi)], corr[np.ix_(gi, fi)], rcond=None)[0]
         mean = z_given @ weights
         cov = corr[np.ix_(fi, fi)] - corr[np.ix_(fi, gi)] @ weights

@@ -199,3 +199,16 @@ def test_twin_build_json_names_tables_rows_and_seconds(tmp_path: Path, cli) -> N
         json.loads(line)["action"] for line in (home / "tenants" / "small" / "audit.jsonl").open()
     ]
     assert "twin.build" in actions
+
+
+def test_twin_build_latent_is_recorded_in_the_manifest(tmp_path: Path, cli) -> None:
+    home = tmp_path / "home"
+    cli("tenant", "create", "small", home=home)
+    cli("lake", "simulate", "small", "--persons", "300", "--seed", "1", home=home)
+    built = json.loads(
+        cli("twin", "build", "small", "--table", "bef", "--table", "dod", "--latent", "--json",
+            home=home).stdout
+    )  # fmt: skip
+    assert built["latent"] is True and built["rows"]["bef"] > 0
+    stored = json.loads((home / "twins" / "small" / built["twin_id"] / "twin.json").read_text())
+    assert stored["latent"] is True
