@@ -122,6 +122,22 @@ def truncated_normal(
     return np.asarray(mean + sd * x)
 
 
+def _redraw(
+    z: np.ndarray,
+    j: int,
+    corr: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Redraw column ``j`` of ``z`` in place: normal given the other columns, in its intervals."""
+    others = np.delete(np.arange(z.shape[1]), j)
+    weights = np.linalg.lstsq(corr[np.ix_(others, others)], corr[others, j], rcond=None)[0]
+    variance = max(1.0 - float(corr[j, others] @ weights), 1e-6)
+    mean = z[:, others] @ weights
+    z[:, j] = truncated_normal(mean, np.sqrt(variance), lower[:, j], upper[:, j], rng)
+
+
 def _correlation(z: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: no correlation
         corr = np.corrcoef(z, rowvar=False)
@@ -164,11 +180,7 @@ def latent_correlation(
     kept: list[np.ndarray] = []
     for sweep in range(sweeps):
         for j in columns:
-            others = np.delete(np.arange(z.shape[1]), j)
-            weights = np.linalg.lstsq(corr[np.ix_(others, others)], corr[others, j], rcond=None)[0]
-            variance = max(1.0 - float(corr[j, others] @ weights), 1e-6)
-            mean = z[:, others] @ weights
-            z[:, j] = truncated_normal(mean, np.sqrt(variance), lower[:, j], upper[:, j], rng)
+            _redraw(z, j, corr, lower, upper, rng)
             # Only column j changed: update its row and column of the matrix.
             column = z[:, j] - z[:, j].mean()
             scaled[:, j] = column / (column.std() or 1.0)
@@ -205,9 +217,5 @@ def conditional_latent(
         return z
     for _ in range(sweeps):
         for j in columns:
-            others = np.delete(np.arange(z.shape[1]), j)
-            weights = np.linalg.lstsq(corr[np.ix_(others, others)], corr[others, j], rcond=None)[0]
-            variance = max(1.0 - float(corr[j, others] @ weights), 1e-6)
-            mean = z[:, others] @ weights
-            z[:, j] = truncated_normal(mean, np.sqrt(variance), lower[:, j], upper[:, j], rng)
+            _redraw(z, j, corr, lower, upper, rng)
     return z
