@@ -165,10 +165,11 @@ def ingest_file(
                     tables = _tenant_tables(con)
                     # Reading and checking start now, on the guess that a CSV file is UTF-8;
                     # the fingerprint decides whether the guess stands and anything is written.
-                    early = _guessed(
+                    request = _Request(
                         path, pseudonym_key, table, source, primary_key, foreign_keys, tables,
                         today,
                     )  # fmt: skip
+                    early = _guessed(request)
                     parents = _parent_hashes(con, table, source, foreign_keys, tables)
                     fp = hashing.result()
                     content_key = _content_key(
@@ -197,10 +198,7 @@ def ingest_file(
             early = None
         fast_reader = True
         try:
-            streamed = early or _streamed(
-                path, fp.encoding, pseudonym_key, table, source, primary_key, foreign_keys,
-                tables, today,
-            )  # fmt: skip
+            streamed = early or _streamed(request, fp.encoding)
         except FastReaderRefused:  # the fast reader does not take the file's first rows
             streamed, fast_reader = None, False
         except _WholeColumnsNeeded:  # types to infer: read the file whole
@@ -314,17 +312,21 @@ class _Streamed:
         self.texts.close()
 
 
-def _streamed(
-    path: Path,
-    encoding: str,
-    pseudonym_key: str,
-    table: str,
-    source: Contract | None,
-    primary_key: str | None,
-    foreign_keys: Sequence[str],
-    tables: Sequence[str],
-    today: date | None,
-) -> _Streamed | None:
+@dataclass(frozen=True)
+class _Request:
+    """What one ingestion was asked to do, as the streaming readers need it."""
+
+    path: Path
+    pseudonym_key: str
+    table: str
+    source: Contract | None
+    primary_key: str | None
+    foreign_keys: Sequence[str]
+    tables: Sequence[str]  # the tenant's lake tables (parents for foreign keys)
+    today: date | None
+
+
+def _streamed(request: _Request, encoding: str) -> _Streamed | None:
     """Start reading and checking a CSV file block by block; None for a file the streaming
     reader leaves to the others (not CSV, a header the careful reader must read).
 
@@ -333,10 +335,10 @@ def _streamed(
         _WholeColumnsNeeded: the plan infers a column's type.
         UnreadableFile, MissingColumn, IngestError: as :func:`ingest_file`.
     """
-    stream = open_csv_stream(path, encoding)
+    stream = open_csv_stream(request.path, encoding)
     if stream is None:
         return None
-    file_name = safe_name(path.name)
+    file_name = safe_name(request.path.name)
     texts = stream.texts(BATCH_ROWS)
     try:
         first = next(texts, None)
@@ -344,38 +346,42 @@ def _streamed(
             raise UnreadableFile(
                 f"{file_name} has a header but no rows; check that the export finished"
             )
-        requested = [parse_foreign_key(spec, stream.names, tables) for spec in foreign_keys]
+        requested = [
+            parse_foreign_key(spec, stream.names, request.tables) for spec in request.foreign_keys
+        ]
         plan, renames, declared = plan_columns(
-            stream.names, _unsampled, source, primary_key, requested, file_name, today
+            stream.names,
+            _unsampled,
+            request.source,
+            request.primary_key,
+            requested,
+            file_name,
+            request.today,
         )
         batches = (batch.renamed(renames) for batch in stream.coded(chain([first], texts)))
-        checking = _Checking(batches, plan, declared, tables, table, pseudonym_key, today)
+        checking = _Checking(
+            batches,
+            plan,
+            declared,
+            request.tables,
+            request.table,
+            request.pseudonym_key,
+            request.today,
+        )
     except BaseException:
         texts.close()
         raise
     return _Streamed(stream, texts, checking)
 
 
-def _guessed(
-    path: Path,
-    pseudonym_key: str,
-    table: str,
-    source: Contract | None,
-    primary_key: str | None,
-    foreign_keys: Sequence[str],
-    tables: Sequence[str],
-    today: date | None,
-) -> _Streamed | None:
+def _guessed(request: _Request) -> _Streamed | None:
     """:func:`_streamed` on the guess that the file is UTF-8, before it is fingerprinted;
     None where that does not work out (the file then goes the ordinary way, which reports
     whatever went wrong, in order)."""
-    if path.suffix.lower() not in CSV_SUFFIXES or not path.is_file():
+    if request.path.suffix.lower() not in CSV_SUFFIXES or not request.path.is_file():
         return None
     try:
-        return _streamed(
-            path, GUESSED_ENCODING, pseudonym_key, table, source, primary_key, foreign_keys,
-            tables, today,
-        )  # fmt: skip
+        return _streamed(request, GUESSED_ENCODING)
     except Exception:
         return None
 
