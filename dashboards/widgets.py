@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.i18n import day, estimate, t
+from dashboards.i18n import day, estimate, t, tf
 from dashboards.labels import metric_name, regime_name
 from dashboards.view import View
 
@@ -33,6 +34,15 @@ def header(view: View, title_key: str, intro_key: str | None = None) -> None:
     )
     if intro_key:
         st.write(t(intro_key, view.lang))
+
+
+def published_twin(view: View) -> dict[str, Any] | None:
+    """The run's twin evaluation if it was published; otherwise say so and return None."""
+    found = view.twin_evaluation()
+    if found is None:
+        st.info(tf("twin.not_published", view.lang, twin=view.evidence.get("twin_id") or "–"))
+        return None
+    return found[1]
 
 
 def chart(fig: go.Figure) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards.i18n import MISSING, number, t, tf
+from dashboards.i18n import MISSING, number, t
 from dashboards.view import View, require_view
-from dashboards.widgets import header, table
+from dashboards.widgets import header, published_twin, table
 
 # Gate check names -> catalogue keys (testbench.gate.DEFAULT_RULES); others shown as named.
 CHECK_KEYS = {
@@ -28,11 +28,9 @@ def render(view: View) -> None:
     """The gate's decision and its checks, from the twin's published evaluation."""
     lang = view.lang
     header(view, "privacy.title", "privacy.intro")
-    found = view.twin_evaluation()
-    if found is None:
-        st.info(tf("twin.not_published", lang, twin=view.evidence.get("twin_id") or "–"))
+    twin = published_twin(view)
+    if twin is None:
         return
-    _, twin = found
     gate = twin.get("gate") or {}
     if gate.get("passed"):
         st.success(t("privacy.gate_passed", lang))

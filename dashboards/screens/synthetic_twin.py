@@ -13,7 +13,7 @@ from dashboards.figures import column_figure
 from dashboards.i18n import estimate, number, percent, t, tf
 from dashboards.labels import regime_name
 from dashboards.view import View, require_view
-from dashboards.widgets import chart, header, table
+from dashboards.widgets import chart, header, published_twin, table
 
 # SDMetrics property names -> catalogue keys (unknown names are shown as they are).
 PROPERTY_KEYS = {
@@ -31,11 +31,9 @@ def render(view: View) -> None:
     """Fidelity scores, per-table drift, TSTR against TRTR, and per-column shares."""
     lang = view.lang
     header(view, "twin.title", "twin.intro")
-    found = view.twin_evaluation()
-    if found is None:
-        st.info(tf("twin.not_published", lang, twin=view.evidence.get("twin_id") or "–"))
+    twin = published_twin(view)
+    if twin is None:
         return
-    _, twin = found
     fidelity = twin.get("fidelity") or {}
     st.caption(tf("twin.which", lang, twin=twin.get("twin", "–")))
 
