@@ -28,7 +28,7 @@ from validation.privacy.person_summary import person_summary
 # Anonymeter attacks per check at most (capped by the control persons: 4,000 of 20,000).
 # With 2,000 the inference risk's 95% interval was about +-0.06 wide, so a twin at risk
 # 0.05 failed the gate's upper-bound rule by chance; 4,000 narrow it by sqrt(2), and the
-# neighbour search on every core keeps the time (85 s for the whole evaluation at 20,000).
+# neighbour search on every core keeps the time (90 s for the whole evaluation at 20,000).
 ATTACKS = 5000
 SECRETS = ("koen", "civst", "reg")  # columns the inference attack tries to infer, when present
 
