@@ -327,6 +327,11 @@ def _learn_bounds(
     return lower, upper
 
 
+def _code_like(series: pd.Series) -> bool:
+    """Can hold codes: neither dates nor numbers written as text (lab values)."""
+    return not is_datetime(series) and not is_numeric_text(series)
+
+
 def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
     """Columns that are a function of a finer categorical column (region of a municipality).
 
@@ -335,21 +340,18 @@ def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
     (each value on three rows on average), so a row identifier never counts as "finer".
     """
 
-    def usable(col: str) -> bool:
-        return not is_datetime(frame[col]) and not is_numeric_text(frame[col])
-
     # A coarse column may be missing for some fine values (no reference limits for a
     # qualitative test): missing is then part of the mapping. The fine column is complete.
     coarse_columns = [
         c
         for c in frame.columns
-        if usable(c)
+        if _code_like(frame[c])
         and 1 < frame[c].nunique() <= (20 if pd.api.types.is_float_dtype(frame[c]) else 100)
     ]
     fine_columns = [
         c
         for c in frame.columns
-        if usable(c) and frame[c].notna().all() and frame[c].nunique() * 3 <= len(frame)
+        if _code_like(frame[c]) and frame[c].notna().all() and frame[c].nunique() * 3 <= len(frame)
     ]
     derived: dict[str, tuple[str, dict]] = {}
     for coarse in coarse_columns:
@@ -374,33 +376,34 @@ def _learn_dependents(
 
     A Gaussian copula lays a code list out on one axis and can link another column to
     it only monotonically, so a code takes the type of its neighbours (hip fractures
-    came out 8% primary diagnoses; every real one is). A column with at most
-    ``max_levels`` values whose uncertainty the code removes by at least ``min_share``
-    (Theil's U) is left out of the model and drawn from its real frequencies given the
-    sampled code. The code column repeats (three rows per value on average), so a row
-    identifier never qualifies; exact functions are hierarchies instead.
+    came out 70% primary diagnoses, 8% with latent correlations; every real one is). A
+    column with at most ``max_levels`` values whose uncertainty the code removes by at
+    least ``min_share`` (Theil's U) is left out of the model and drawn from its real
+    frequencies given the sampled code. The code column repeats (three rows per value on
+    average), so a row identifier never qualifies; exact functions are hierarchies instead.
     """
     from generators.twin.stratified import _uncertainty
-
-    def usable(col: str) -> bool:
-        return not is_datetime(frame[col]) and not is_numeric_text(frame[col])
 
     codes = [
         c
         for c in frame.columns
-        if usable(c)
+        if _code_like(frame[c])
         and not pd.api.types.is_float_dtype(frame[c])
         and frame[c].notna().all()
         and max_levels < frame[c].nunique() <= len(frame) / 3
     ]
     found: dict[str, tuple[str, dict[Any, tuple[list[Any], np.ndarray]]]] = {}
     for col in frame.columns:
-        if col in exclude or not usable(col) or not 1 < frame[col].nunique() <= max_levels:
+        if (
+            col in exclude
+            or not _code_like(frame[col])
+            or not 1 < frame[col].nunique() <= max_levels
+        ):
             continue
         scored = [(_uncertainty(frame[col], frame[code]), code) for code in codes if code != col]
-        if not scored or max(scored)[0] < min_share:
+        share, code = max(scored, default=(0.0, ""))
+        if share < min_share:
             continue
-        code = max(scored)[1]
         table: dict[Any, tuple[list[Any], np.ndarray]] = {}
         for value, group in frame[col].groupby(frame[code], dropna=False, observed=True):
             shares = group.value_counts(dropna=False, normalize=True)
@@ -419,9 +422,9 @@ def _draw_given(
 ) -> pd.Series:
     """One value per row from the frequencies of its code."""
     out = np.empty(len(codes), dtype=object)
-    keys = codes.to_numpy()
-    for code in pd.unique(keys):
-        rows = np.flatnonzero(keys == code) if not pd.isna(code) else np.flatnonzero(pd.isna(keys))
+    which, present = pd.factorize(codes, use_na_sentinel=False)  # missing codes are one group
+    for i, code in enumerate(present):
+        rows = np.flatnonzero(which == i)
         values, shares = table.get(code, table[_ANY])
         out[rows] = np.asarray(values, dtype=object)[rng.choice(len(values), len(rows), p=shares)]
     return pd.Series(out, index=codes.index)

@@ -37,7 +37,7 @@ class EmpiricalMarginal:
     point, so it follows the shape without passing through every real value of a small
     table. A value held by at least :data:`MASS_SHARE` of rows is a point mass: it owns
     an interval of probability (``masses``), its ``cdf`` is that interval's middle, and
-    :meth:`~generators.twin.synthesizers.SDVTableSynthesizer` treats it like a
+    :class:`~generators.twin.synthesizers.SDVTableSynthesizer` treats it like a
     category, so ties do not shrink correlations either.
 
     Args:

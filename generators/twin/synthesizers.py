@@ -252,7 +252,7 @@ class SDVTableSynthesizer:
             encoder = fields.get(column)
             values = processed[column].to_numpy(dtype=float)
             if isinstance(encoder, UniformEncoder):
-                if len(encoder.intervals) > _LATENT_LEVELS and column in getattr(self, "text_", ()):
+                if len(encoder.intervals) > _LATENT_LEVELS and column in self.text_:
                     continue  # a code list: its noise stays (see _LATENT_LEVELS)
                 bounds = np.array(sorted(encoder.intervals.values()), dtype=float)
             elif isinstance(univariate, EmpiricalMarginal) and univariate.masses:
