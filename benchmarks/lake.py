@@ -15,7 +15,8 @@ Progress goes to stderr; the last stdout line is one JSON object:
 {"benchmark": "lake", "rows": 5000000, "ours_s": ..., "ours_rows_per_s": ..., "peer": ...,
  "peer_s": ..., "ratio": ..., "target_rows_per_s": 1000000, "stages_s": {...},
  "stages_alone_s": {...},
- "agreement": {...}, "reingest_s": ..., "simulate_persons": 100000, "simulate_s": ...}
+ "lake_mb": ..., "peer_file_mb": ..., "agreement": {...}, "reingest_s": ...,
+ "simulate_persons": 100000, "simulate_s": ...}
 
 Usage: python benchmarks/lake.py [--rows 5000000] [--persons 100000] [--quick]
 """
@@ -185,7 +186,7 @@ def stages_alone(lake: Lake, path: Path, scratch: Path) -> dict[str, dict[str, f
 
     def write() -> None:
         with target.transaction() as tx:
-            tx.replace_table_batches("lab", batches)
+            tx.replace_table_batches("lab", batches, uncompressed=plan.cpr_columns)
 
     stage("write", write)  # the commit included
     stage("table_hash", target.table_hashes, ["lab"])  # read back from disk (not needed now)
@@ -221,14 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         cpu = time.process_time()
         (report, stages), ours_s = timed(run_ours, lake, lab)
         ours_cpu_s = time.process_time() - cpu
+        lake_mb = lake.path.stat().st_size / 1e6  # bef and lab, encrypted
         progress(
-            f"  {ours_s:.2f} s, {rows / ours_s:,.0f} rows/s, {report.quarantined:,} quarantined"
+            f"  {ours_s:.2f} s, {rows / ours_s:,.0f} rows/s, {report.quarantined:,} quarantined, "
+            f"lake file {lake_mb:,.0f} MB"
         )
         progress("peer: pandas.read_csv + DataFrame.to_parquet ...")
         cpu = time.process_time()
         peer_rows, peer_s = timed(run_peer, lab, root / "lab.parquet")
         peer_cpu_s = time.process_time() - cpu
-        progress(f"  {peer_s:.2f} s, {rows / peer_s:,.0f} rows/s")
+        peer_mb = (root / "lab.parquet").stat().st_size / 1e6
+        progress(f"  {peer_s:.2f} s, {rows / peer_s:,.0f} rows/s, Parquet file {peer_mb:,.0f} MB")
         again, reingest_s = timed(
             ingest_file, lake, "p" * 64, lab, "lab", contract="lab", today=TODAY
         )
@@ -259,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         "target_met": rows / ours_s >= TARGET,
         "ours_cpu_s": round(ours_cpu_s, 3),
         "peer_cpu_s": round(peer_cpu_s, 3),
+        "lake_mb": round(lake_mb, 1),
+        "peer_file_mb": round(peer_mb, 1),
         "stages_s": stages,
         "stages_alone_s": alone,
         "agreement": {

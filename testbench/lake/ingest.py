@@ -24,11 +24,13 @@ Every row of the file is either ingested or quarantined, never dropped.
 
 How the steps overlap on a large CSV file whose contract names every column: while
 the file is fingerprinted (step 1), it is already read block by block, on the guess
-that it is UTF-8, and the first batches are checked on a worker thread; nothing is
-written until the fingerprint says the file is new and the guess was right (else the
-work done is dropped and the file read again). Then the rows that passed are written
-batch by batch, in file order, while the worker reads and checks the next batch; the
-table's content hash is summed from the batches on the worker as they go by. A file
+that it is UTF-8, and the first batches are read and coded on one worker thread and
+checked on another; nothing is written until the fingerprint says the file is new and
+the guess was right (else the work done is dropped and the file read again). Then the
+rows that passed are written batch by batch, in file order, while the workers read,
+code and check the next batches; the table's content hash is summed from the batches
+on the checking worker as they go by. CPR pseudonym columns are stored uncompressed
+(see :meth:`~testbench.lake.writer.LakeWriter.replace_table_batches`). A file
 whose column types must be inferred is read whole first (types come from all its
 values); one the fast reader refuses half-way is read again by the careful reader.
 """
@@ -247,7 +249,9 @@ def _unsampled(name: str) -> ColumnSample:
 
 
 class _Checking:
-    """Batches being checked on a worker thread, in file order, ready to be written.
+    """Batches being read and coded on one worker thread and checked on another, in file
+    order, ready to be written. (Early in a file, checking is the slow step: each new
+    person's CPR number is checked and pseudonymised once. Later, writing is.)
 
     The worker starts at once; it waits for the parent keys (:attr:`parents`, handed over
     by :meth:`read_parent_keys` once it is known the file is to be written) where it first
@@ -270,8 +274,9 @@ class _Checking:
         self.totals, self.hashes = CheckedTotals(), RowHashes()
         checker = TableChecker(self.plan, pseudonym_key, _Awaited(self.parents), today)
         self._stack = ExitStack()
-        self.ready = self._stack.enter_context(
-            prefetched(checked_batches(batches, checker, self.totals, self.hashes))
+        coded = self._stack.enter_context(prefetched(batches))  # read and coded on one worker,
+        self.ready = self._stack.enter_context(  # checked on another
+            prefetched(checked_batches(coded, checker, self.totals, self.hashes))
         )
         self._stack.callback(self._settle)  # runs first on close, so the worker can stop
 
@@ -410,7 +415,9 @@ def _write(
         tx.drop_relations(table)
         tx.add_relations(relations)
         forget_same_file(tx, table, fp.sha256)
-        written = tx.replace_table_batches(table, checking.ready, plan.primary_key)
+        written = tx.replace_table_batches(
+            table, checking.ready, plan.primary_key, uncompressed=plan.cpr_columns
+        )
         say(f"recording {table}'s keys, quarantine and hash")
         report = IngestReport(
             table=table,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -138,7 +138,11 @@ class LakeWriter:
         self.replace_table_batches(name, [data], primary_key)
 
     def replace_table_batches(
-        self, name: str, batches: Iterable[Data], primary_key: str | None = None
+        self,
+        name: str,
+        batches: Iterable[Data],
+        primary_key: str | None = None,
+        uncompressed: Collection[str] = (),
     ) -> int:
         """Create or replace tenant table ``name`` with the rows of ``batches``, in order.
 
@@ -147,6 +151,11 @@ class LakeWriter:
         on another thread (see :func:`testbench.lake.stream.prefetched`) overlaps with
         the writing. (An empty ``batches`` writes no table; ingestion always has a batch.)
 
+        Columns named in ``uncompressed`` are stored as they are. Ingestion names its CPR
+        pseudonym columns: 16 random hex characters each, which DuckDB 1.5's one text
+        compression for new data (``dict_fsst``) only halves, at a fifth of the time the
+        whole write takes (5M lab rows: 0.8 s of 3.7 s; the lake is 180 MB, not 135 MB).
+
         Returns:
             The rows written.
         """
@@ -154,8 +163,13 @@ class LakeWriter:
         rows = 0
         with self._one_thread(), _flushing(self.path):
             for i, data in enumerate(batches):
-                verb = f"CREATE OR REPLACE TABLE {target} AS" if i == 0 else f"INSERT INTO {target}"
-                self._from_incoming(f"{verb} SELECT * FROM _incoming", data)
+                if i == 0 and uncompressed:
+                    self._create_like(target, data, uncompressed)
+                if i == 0 and not uncompressed:
+                    sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _incoming"
+                else:
+                    sql = f"INSERT INTO {target} SELECT * FROM _incoming"
+                self._from_incoming(sql, data)
                 rows += len(data) if isinstance(data, pd.DataFrame) else data.num_rows
         self.con.execute(
             f"CREATE TABLE IF NOT EXISTS lake.{PRIMARY_KEYS} "
@@ -165,6 +179,21 @@ class LakeWriter:
         if primary_key is not None:
             self.con.execute(f"INSERT INTO lake.{PRIMARY_KEYS} VALUES (?, ?)", [name, primary_key])
         return rows
+
+    def _create_like(self, target: str, data: Data, uncompressed: Collection[str]) -> None:
+        """Create (or replace) table ``target`` with the columns and types DuckDB gives
+        ``data``, the ``uncompressed`` ones stored without compression."""
+        self.con.register("_incoming", _plain_index(data))
+        try:
+            described = self.con.execute("DESCRIBE SELECT * FROM _incoming").fetchall()
+        finally:
+            self.con.unregister("_incoming")
+        columns = ", ".join(
+            f"{quote_ident(str(column))} {kind}"
+            + (" USING COMPRESSION uncompressed" if column in uncompressed else "")
+            for column, kind, *_ in described
+        )
+        self.con.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
 
     def _relations_table(self) -> None:
         self.con.execute(

@@ -82,3 +82,35 @@ def test_frames_get_the_same_lock_down() -> None:
     assert query_frames(frames, "SELECT sum(x) AS s FROM t")["s"].item() == 6
     with pytest.raises(QueryRefused):
         query_frames(frames, "SELECT * FROM read_csv('/etc/passwd')")
+
+
+def test_columns_written_uncompressed_keep_their_types_rows_and_order(tmp_path: Path) -> None:
+    """Ingestion stores CPR pseudonyms uncompressed (cheaper to write); nothing else changes."""
+    frame = pd.DataFrame(
+        {
+            "pnr": [f"{i * 7919:016x}" for i in range(3000)],
+            "kode": pd.Series(["DI50", None, "DE11"] * 1000, dtype=object),
+            "dato": pd.to_datetime(["2020-01-02"] * 3000),
+            "n": range(3000),
+        }
+    )
+    batches = [frame.iloc[:1000], frame.iloc[1000:].reset_index(drop=True)]
+    written = {}
+    for name, uncompressed in (("plain", ()), ("raw", ("pnr",))):
+        lake = Lake(tmp_path / f"{name}.duckdb", "k" * 64)
+        with lake.transaction() as tx:
+            assert tx.replace_table_batches("t", batches, "pnr", uncompressed) == 3000
+        with lake.connect(read_only=True) as con:
+            storage = con.execute(
+                "SELECT DISTINCT column_name, compression FROM pragma_storage_info('lake.t') "
+                "WHERE segment_type = 'VARCHAR'"
+            ).fetchall()
+            types = con.execute("DESCRIBE lake.t").fetchall()
+        written[name] = (lake.read_table("t"), types, dict(storage), lake.status().tables[0])
+    (plain, plain_types, plain_storage, plain_status) = written["plain"]
+    (raw, raw_types, raw_storage, raw_status) = written["raw"]
+    pd.testing.assert_frame_equal(raw, plain)
+    assert raw_types == plain_types
+    assert raw_status.primary_key == plain_status.primary_key == "pnr"
+    assert raw_storage["pnr"] == "Uncompressed" != plain_storage["pnr"]
+    assert raw_storage["kode"] == plain_storage["kode"] != "Uncompressed"
