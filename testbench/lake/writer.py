@@ -151,10 +151,11 @@ class LakeWriter:
         on another thread (see :func:`testbench.lake.stream.prefetched`) overlaps with
         the writing. (An empty ``batches`` writes no table; ingestion always has a batch.)
 
-        Columns named in ``uncompressed`` are stored as they are. Ingestion names its CPR
-        pseudonym columns: 16 random hex characters each, which DuckDB 1.5's one text
-        compression for new data (``dict_fsst``) only halves, at a fifth of the time the
-        whole write takes (5M lab rows: 0.8 s of 3.7 s; the lake is 180 MB, not 135 MB).
+        Columns named in ``uncompressed`` are stored as they are, and the table's other
+        columns compressed as :meth:`_create_like` says. Ingestion names its CPR pseudonym
+        columns: 16 random hex characters each, which DuckDB 1.5's one text compression for
+        new data (``dict_fsst``) only halves, at a fifth of the time the whole write takes
+        (5M lab rows: 0.8 s of 3.7 s; the lake is 180 MB, not 135 MB).
 
         Returns:
             The rows written.
@@ -182,15 +183,22 @@ class LakeWriter:
 
     def _create_like(self, target: str, data: Data, uncompressed: Collection[str]) -> None:
         """Create (or replace) table ``target`` with the columns and types DuckDB gives
-        ``data``, the ``uncompressed`` ones stored without compression."""
+        ``data``. The ``uncompressed`` columns are stored as they are; the ones ``data``
+        holds as Arrow dictionaries (text with few distinct values) with DuckDB's dictionary
+        compression, without DuckDB weighing the others first (5M lab rows: 0.4 s less of
+        the write); the rest as DuckDB chooses."""
         self.con.register("_incoming", _plain_index(data))
         try:
             described = self.con.execute("DESCRIBE SELECT * FROM _incoming").fetchall()
         finally:
             self.con.unregister("_incoming")
+        coded = []
+        if isinstance(data, pa.Table):
+            coded = [f.name for f in data.schema if pa.types.is_dictionary(f.type)]
+        methods = dict.fromkeys(coded, "dict_fsst") | dict.fromkeys(uncompressed, "uncompressed")
         columns = ", ".join(
             f"{quote_ident(str(column))} {kind}"
-            + (" USING COMPRESSION uncompressed" if column in uncompressed else "")
+            + (f" USING COMPRESSION {methods[column]}" if column in methods else "")
             for column, kind, *_ in described
         )
         self.con.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
