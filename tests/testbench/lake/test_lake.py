@@ -99,9 +99,14 @@ def test_columns_written_uncompressed_keep_their_types_rows_and_order(tmp_path: 
     )
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.set_column(1, "kode", pc.dictionary_encode(table["kode"]))
-    batches = [table.slice(0, 1000), table.slice(1000)]
+    arrow = [table.slice(0, 1000), table.slice(1000)]
+    frames = [frame.iloc[:1000], frame.iloc[1000:].reset_index(drop=True)]
     written = {}
-    for name, uncompressed in (("plain", ()), ("raw", ("pnr",))):
+    for name, batches, uncompressed in (
+        ("frames", frames, ()),  # DuckDB chooses every compression
+        ("plain", arrow, ()),
+        ("raw", arrow, ("pnr",)),
+    ):
         lake = Lake(tmp_path / f"{name}.duckdb", "k" * 64)
         with lake.transaction() as tx:
             assert tx.replace_table_batches("t", batches, "pnr", uncompressed) == 3000
@@ -115,8 +120,9 @@ def test_columns_written_uncompressed_keep_their_types_rows_and_order(tmp_path: 
     (plain, plain_types, plain_storage, plain_status) = written["plain"]
     (raw, raw_types, raw_storage, raw_status) = written["raw"]
     pd.testing.assert_frame_equal(raw, plain)
+    pd.testing.assert_frame_equal(raw, written["frames"][0])
     assert plain["kode"].tolist() == frame["kode"].tolist()
-    assert raw_types == plain_types
+    assert raw_types == plain_types == written["frames"][1]
     assert raw_status.primary_key == plain_status.primary_key == "pnr"
     assert raw_storage["pnr"] == "Uncompressed" != plain_storage["pnr"]
     assert raw_storage["kode"] == plain_storage["kode"] == "DICT_FSST"
