@@ -253,9 +253,9 @@ class _Checking:
     order, ready to be written. (Early in a file, checking is the slow step: each new
     person's CPR number is checked and pseudonymised once. Later, writing is.)
 
-    The worker starts at once; it waits for the parent keys (:attr:`parents`, handed over
-    by :meth:`read_parent_keys` once it is known the file is to be written) where it first
-    checks a foreign key. :meth:`close` stops it.
+    The workers start at once; the checking one waits for the parent keys
+    (:attr:`parents`, handed over by :meth:`read_parent_keys` once it is known the file is
+    to be written) where it first checks a foreign key. :meth:`close` stops both.
     """
 
     def __init__(

@@ -153,10 +153,10 @@ class LakeWriter:
 
         When the first batch is an Arrow table, columns named in ``uncompressed`` are
         stored as they are and the others compressed as :meth:`_create_like` says; frames
-        leave every choice to DuckDB. Ingestion names its CPR pseudonym
-        columns: 16 random hex characters each, which DuckDB 1.5's one text compression for
-        new data (``dict_fsst``) only halves, at a fifth of the time the whole write takes
-        (5M lab rows: 0.8 s of 3.7 s; the lake is 180 MB, not 135 MB).
+        leave every choice to DuckDB. Ingestion names its CPR pseudonym columns: 16 random
+        hex characters each, which DuckDB 1.5's one text compression for new data
+        (``dict_fsst``) only halves, at a fifth of the time the whole write takes (5M lab
+        rows: 0.8 s of 3.7 s; the lake is 180 MB, not 135 MB).
 
         Returns:
             The rows written.
@@ -165,10 +165,9 @@ class LakeWriter:
         rows = 0
         with self._one_thread(), _flushing(self.path):
             for i, data in enumerate(batches):
-                arrow = isinstance(data, pa.Table)
-                if i == 0 and arrow:  # ingestion's batches: compression chosen per column
+                if i == 0 and isinstance(data, pa.Table):  # ingestion's: compression per column
                     self._create_like(target, data, uncompressed)
-                if i == 0 and not arrow:
+                if i == 0 and not isinstance(data, pa.Table):
                     sql = f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _incoming"
                 else:
                     sql = f"INSERT INTO {target} SELECT * FROM _incoming"
@@ -183,20 +182,18 @@ class LakeWriter:
             self.con.execute(f"INSERT INTO lake.{PRIMARY_KEYS} VALUES (?, ?)", [name, primary_key])
         return rows
 
-    def _create_like(self, target: str, data: Data, uncompressed: Collection[str]) -> None:
+    def _create_like(self, target: str, data: pa.Table, uncompressed: Collection[str]) -> None:
         """Create (or replace) table ``target`` with the columns and types DuckDB gives
         ``data``. The ``uncompressed`` columns are stored as they are; the ones ``data``
         holds as Arrow dictionaries (text with few distinct values) with DuckDB's dictionary
         compression, without DuckDB weighing the others first (5M lab rows: 0.4 s less of
         the write); the rest as DuckDB chooses."""
-        self.con.register("_incoming", _plain_index(data))
+        self.con.register("_incoming", data)
         try:
             described = self.con.execute("DESCRIBE SELECT * FROM _incoming").fetchall()
         finally:
             self.con.unregister("_incoming")
-        coded = []
-        if isinstance(data, pa.Table):
-            coded = [f.name for f in data.schema if pa.types.is_dictionary(f.type)]
+        coded = [f.name for f in data.schema if pa.types.is_dictionary(f.type)]
         methods = dict.fromkeys(coded, "dict_fsst") | dict.fromkeys(uncompressed, "uncompressed")
         columns = ", ".join(
             f"{quote_ident(str(column))} {kind}"
