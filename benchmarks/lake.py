@@ -41,12 +41,17 @@ from _common import progress, timed  # benchmarks/ is first on sys.path when run
 
 from generators.registers import simulate_registers
 from testbench.lake import Lake
-from testbench.lake.checks import TableChecker
-from testbench.lake.contracts import get_contract
-from testbench.lake.ingest import _parent_keys, ingest_file
-from testbench.lake.load import fingerprint, open_csv_stream
-from testbench.lake.plan import plan_columns
-from testbench.lake.stream import BATCH_ROWS, CheckedTotals, RowHashes, checked_batches
+from testbench.lake.ingest.batch_checking import (
+    BATCH_ROWS,
+    CheckedTotals,
+    RowHashes,
+    checked_batches,
+)
+from testbench.lake.ingest.contracts import get_contract
+from testbench.lake.ingest.pipeline import _parent_keys, ingest_file
+from testbench.lake.ingest.planning import plan_columns
+from testbench.lake.ingest.readers import fingerprint, open_csv_stream
+from testbench.lake.ingest.row_checks import TableChecker
 
 TODAY = date(2025, 6, 1)
 TARGET = 1_000_000  # rows per second, from the issue

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from testbench.lake.ingest_log import latest_ingests
+from testbench.lake.ingest.quarantine import latest_ingests
 from testbench.lake.lake import Lake, LakeStatus
 
 Count = int | str  # a count, or "<5" where it is too small to show

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from generators.registers import REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS, simulate_registers
 from testbench.lake.hashing import HASH_METHOD
-from testbench.lake.ingest_log import forget_ingests
+from testbench.lake.ingest.quarantine import forget_ingests
 from testbench.lake.lake import Lake
 
 

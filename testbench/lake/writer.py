@@ -148,8 +148,8 @@ class LakeWriter:
 
         The first batch gives the columns and their types; the others must match it.
         Each batch is written as it comes, so an iterator that computes the next batch
-        on another thread (see :func:`testbench.lake.stream.prefetched`) overlaps with
-        the writing. (An empty ``batches`` writes no table; ingestion always has a batch.)
+        on another thread (see :func:`testbench.lake.ingest.batch_checking.prefetched`) overlaps
+        with the writing. (An empty ``batches`` writes no table; ingestion always has a batch.)
 
         When the first batch is an Arrow table, columns named in ``uncompressed`` are
         stored as they are and the others compressed as :meth:`_create_like` says; frames

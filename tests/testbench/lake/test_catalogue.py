@@ -14,7 +14,7 @@ from extract_files import write_csv
 from generators.relations import Relation
 from testbench.lake import Lake
 from testbench.lake.catalogue import catalogue, catalogue_lines, lake_status, shown_count
-from testbench.lake.ingest import ingest_file
+from testbench.lake.ingest.pipeline import ingest_file
 
 PSEUDONYM_KEY = "p" * 64
 

@@ -16,16 +16,16 @@ import pytest
 from extract_files import write_csv
 from generators.relations import Relation
 from testbench.lake import Lake
-from testbench.lake.contracts import CONTRACTS
-from testbench.lake.ingest import ingest_file, quarantined_rows
-from testbench.lake.ingest_errors import (
+from testbench.lake.ingest.contracts import CONTRACTS
+from testbench.lake.ingest.errors import (
     IngestError,
     MissingColumn,
     UnknownContract,
     UnknownParentTable,
     UnreadableFile,
 )
-from testbench.lake.pseudonym import CPR_MASK, pseudonym
+from testbench.lake.ingest.pipeline import ingest_file, quarantined_rows
+from testbench.lake.ingest.pseudonyms import CPR_MASK, pseudonym
 
 LAKE_KEY = "k" * 64
 PSEUDONYM_KEY = "p" * 64

@@ -1,8 +1,8 @@
 """Checking one column's distinct values against its rule: types, codes, CPR numbers.
 
 Every check here looks at one value at a time, so :func:`check_column` runs on a
-column's distinct values only (see :mod:`testbench.lake.coded`) and the row-level
-checks in :mod:`testbench.lake.checks` spread its verdict over the rows.
+column's distinct values only (see :mod:`testbench.lake.ingest.coded_columns`) and the row-level
+checks in :mod:`testbench.lake.ingest.row_checks` spread its verdict over the rows.
 
 Reasons name a column and a problem, never a value, e.g.
 ``"diag_kode: not an ICD-10 code with the D prefix (like DI50)"``, so they can be
@@ -29,15 +29,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from testbench.lake.contracts import CodeFormat, ColumnRule
-from testbench.lake.pseudonym import (
+from testbench.lake.ingest.column_types import ColumnType, by_unique, parse
+from testbench.lake.ingest.contracts import CodeFormat, ColumnRule
+from testbench.lake.ingest.pseudonyms import (
     CPR_MASK,
     cpr_digits,
     is_pseudonym,
     looks_like_cpr,
     pseudonymise,
 )
-from testbench.lake.values import ColumnType, by_unique, parse
 
 EARLIEST = pd.Timestamp("1900-01-01")  # contract dates before this are implausible
 

@@ -5,7 +5,7 @@ order only when one thread writes them. So ingestion checks batch i+1
 (:func:`checked_batches`) on a worker thread (:func:`prefetched`), and reads and codes
 batch i+2 on another, while DuckDB writes batch i on this one; DuckDB, Arrow and most
 NumPy and pandas work run without Python's GIL, so they overlap.
-The checker (:class:`~testbench.lake.checks.TableChecker`) carries what it learnt
+The checker (:class:`~testbench.lake.ingest.row_checks.TableChecker`) carries what it learnt
 from one batch to the next, so the rows refused are the ones checking the file whole
 refuses, with the same reasons.
 """
@@ -23,9 +23,9 @@ from typing import TypeVar
 import duckdb
 import pyarrow as pa
 
-from testbench.lake.checks import Checked, TableChecker
-from testbench.lake.coded import CodedTable
 from testbench.lake.hashing import quote_ident, row_hashes
+from testbench.lake.ingest.coded_columns import CodedTable
+from testbench.lake.ingest.row_checks import Checked, TableChecker
 
 T = TypeVar("T")
 

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from testbench.lake.coded import is_missing_text
-from testbench.lake.ingest_errors import UnreadableFile
-from testbench.lake.pseudonym import looks_like_cpr, safe_name
+from testbench.lake.ingest.coded_columns import is_missing_text
+from testbench.lake.ingest.errors import UnreadableFile
+from testbench.lake.ingest.pseudonyms import looks_like_cpr, safe_name
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from testbench.lake.verdicts import ColumnVerdict
+from testbench.lake.ingest.value_checks import ColumnVerdict
 
 
 class ParentKeys:

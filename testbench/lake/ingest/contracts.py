@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generators.registers.geography import KOM_TO_REG, REGIONS
-from testbench.lake.ingest_errors import UnknownContract
-from testbench.lake.values import ColumnType
+from testbench.lake.ingest.column_types import ColumnType
+from testbench.lake.ingest.errors import UnknownContract
 
 T = ColumnType
 

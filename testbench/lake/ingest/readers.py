@@ -7,11 +7,12 @@ same rows (tests hold them to it):
 
 - the fast reader, pyarrow's multi-threaded CSV parser, for the usual file: a
   header on the first line and every row as wide as the header;
-- the careful reader, Python's ``csv`` module (:func:`~testbench.lake.extract.read_extract`),
-  for anything the fast one refuses (rows of the wrong width, which are kept and
-  flagged; a header spread over lines; blank lines before it).
+- the careful reader, Python's ``csv`` module
+  (:func:`~testbench.lake.ingest.careful_reader.read_extract`), for anything the fast
+  one refuses (rows of the wrong width, which are kept and flagged; a header spread
+  over lines; blank lines before it).
 
-Rows are coded (see :mod:`~testbench.lake.coded`) when asked for: a column whole for
+Rows are coded (see :mod:`~testbench.lake.ingest.coded_columns`) when asked for: a column whole for
 planning, or every column batch by batch for checking and writing
 (:meth:`LoadedExtract.batches`).
 
@@ -41,15 +42,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from testbench.lake.coded import CodedColumn, CodedTable, ColumnCoder, ColumnSample
-from testbench.lake.extract import (
+from testbench.lake.ingest.careful_reader import (
     check_header,
     parquet_text_columns,
     read_extract,
     sniff_delimiter,
 )
-from testbench.lake.ingest_errors import UnreadableFile
-from testbench.lake.pseudonym import safe_name
+from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable, ColumnCoder, ColumnSample
+from testbench.lake.ingest.errors import UnreadableFile
+from testbench.lake.ingest.pseudonyms import safe_name
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -329,7 +330,7 @@ class CsvStream:
     :meth:`texts` reads the rows as text, a batch at a time; :meth:`coded` codes those
     batches as :meth:`LoadedExtract.batches` codes a file read whole (same codes, same
     source rows). Reading and coding are separate so that they can run on different
-    threads (see :func:`testbench.lake.stream.prefetched`).
+    threads (see :func:`testbench.lake.ingest.batch_checking.prefetched`).
     """
 
     path: Path

@@ -1,13 +1,13 @@
 """Checking an extract's rows against a table plan: the core of ingestion, no disk, no lake.
 
 :func:`check_coded` takes the file's rows (all text, coded, see
-:mod:`testbench.lake.coded`) and a :class:`TablePlan`, and splits them into the
+:mod:`testbench.lake.ingest.coded_columns`) and a :class:`TablePlan`, and splits them into the
 rows that go into the lake (typed, CPR numbers replaced by pseudonyms) and the
 rows that go to quarantine (as text, each with its source row number and every
 reason it failed). Every row ends up in exactly one of the two.
 
 Checks of single values run once per distinct value
-(:func:`~testbench.lake.verdicts.check_column`); the checks here combine values
+(:func:`~testbench.lake.ingest.value_checks.check_column`); the checks here combine values
 of a row: missing values, wrong field counts, intervals (end before start),
 municipality against region, foreign keys and duplicate primary keys.
 :class:`TableChecker` does the same batch by batch for a large file, checking each
@@ -27,11 +27,11 @@ import pandas as pd
 import pyarrow as pa
 
 from generators.registers.geography import KOM_TO_REG
-from testbench.lake.coded import CodedColumn, CodedTable
-from testbench.lake.contracts import ColumnRule, ForeignKey
-from testbench.lake.keys import ParentKeys, TakenKeys
-from testbench.lake.values import ColumnType
-from testbench.lake.verdicts import ColumnVerdict, check_column
+from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable
+from testbench.lake.ingest.column_types import ColumnType
+from testbench.lake.ingest.contracts import ColumnRule, ForeignKey
+from testbench.lake.ingest.key_checks import ParentKeys, TakenKeys
+from testbench.lake.ingest.value_checks import ColumnVerdict, check_column
 
 SOURCE_ROW = "tb_source_row"  # quarantine column: the row's 1-based data-row number in the file
 REASON = "tb_reason"  # quarantine column: every reason the row failed, "; "-separated
@@ -216,7 +216,7 @@ class TableChecker:
     """Checks an extract's rows, all at once or batch by batch.
 
     Batches must come from one coding of the file (:meth:`LoadedExtract.batches
-    <testbench.lake.load.LoadedExtract.batches>`, :meth:`CodedTable.slice`), so that a
+    <testbench.lake.ingest.readers.LoadedExtract.batches>`, :meth:`CodedTable.slice`), so that a
     later batch's uniques extend an earlier one's; each is checked once, in file order.
     The checker keeps its verdict on every distinct value met (each is checked once,
     however many batches hold it) and the primary keys already taken, so checking a file
@@ -226,8 +226,8 @@ class TableChecker:
         plan: rules, keys and cross-column checks.
         pseudonym_key: the tenant's pseudonym key.
         parent_keys: for each foreign-key column, the parent column's values in the lake
-            (or them prepared, :class:`~testbench.lake.keys.ParentKeys`), looked at when
-            the first batch is checked against them, not before.
+            (or them prepared, :class:`~testbench.lake.ingest.key_checks.ParentKeys`), looked
+            at when the first batch is checked against them, not before.
         today: the day that counts as today (dates after it are in the future).
     """
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from testbench.lake.coded import CodedColumn, CodedTable
-from testbench.lake.extract import read_extract
-from testbench.lake.ingest_errors import UnreadableFile
-from testbench.lake.load import (
+from testbench.lake.ingest.careful_reader import read_extract
+from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable
+from testbench.lake.ingest.errors import UnreadableFile
+from testbench.lake.ingest.readers import (
     _fast_csv,
     batch_sizes,
     fingerprint,

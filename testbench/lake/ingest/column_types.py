@@ -1,6 +1,6 @@
 """Column types of ingested extracts: parsing text into them, and inferring them.
 
-Extracts are read as text (see :mod:`testbench.lake.extract`), so nothing is
+Extracts are read as text (see :mod:`testbench.lake.ingest.careful_reader`), so nothing is
 converted before a contract has looked at it. This module turns a text column
 into its declared type and says which values did not fit; without a contract it
 infers the type, choosing one only when every value fits it, so a column is

@@ -3,7 +3,7 @@
 With a contract, the file's columns are matched to the contract's by name (case
 and surrounding blanks ignored) and renamed to the contract's spelling; columns
 the contract does not name are kept with inferred types. Without one, every
-column's type is inferred (see :func:`testbench.lake.values.infer_type`).
+column's type is inferred (see :func:`testbench.lake.ingest.column_types.infer_type`).
 
 Either way a column is treated as holding CPR numbers, and pseudonymised, when
 the contract says so, when its name says so (``pnr``, ``cpr``, ``patient_cpr``,
@@ -24,12 +24,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from testbench.lake.checks import REASON, SOURCE_ROW, TablePlan
-from testbench.lake.coded import CodedTable, ColumnSample
-from testbench.lake.contracts import ColumnRule, Contract, ForeignKey
-from testbench.lake.ingest_errors import IngestError, MissingColumn
-from testbench.lake.pseudonym import cpr_digits, is_pseudonym
-from testbench.lake.values import ColumnType, infer_type
+from testbench.lake.ingest.coded_columns import CodedTable, ColumnSample
+from testbench.lake.ingest.column_types import ColumnType, infer_type
+from testbench.lake.ingest.contracts import ColumnRule, Contract, ForeignKey
+from testbench.lake.ingest.errors import IngestError, MissingColumn
+from testbench.lake.ingest.pseudonyms import cpr_digits, is_pseudonym
+from testbench.lake.ingest.row_checks import REASON, SOURCE_ROW, TablePlan
 
 CPR_NAMES = frozenset({"pnr", "personnummer", "personnr"})  # name tokens that mean a CPR column
 CPR_SHARE = 0.5  # a column at least this share valid CPR numbers is a CPR column

@@ -21,16 +21,16 @@ from hypothesis import strategies as st
 
 from extract_files import write_csv
 from testbench.lake import Lake
-from testbench.lake import ingest as ingest_module
-from testbench.lake import load as load_module
-from testbench.lake.checks import TableChecker, check_coded
-from testbench.lake.coded import CodedColumn, CodedTable, ColumnCoder
-from testbench.lake.contracts import get_contract
-from testbench.lake.ingest import ingest_file
-from testbench.lake.ingest_log import INGEST_ID, INGESTED_AT, QUARANTINE_PREFIX
-from testbench.lake.plan import plan_table
-from testbench.lake.pseudonym import _keyed_sha256
-from testbench.lake.stream import CheckedTotals, prefetched
+from testbench.lake.ingest import pipeline as pipeline_module
+from testbench.lake.ingest import readers as readers_module
+from testbench.lake.ingest.batch_checking import CheckedTotals, prefetched
+from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable, ColumnCoder
+from testbench.lake.ingest.contracts import get_contract
+from testbench.lake.ingest.pipeline import ingest_file
+from testbench.lake.ingest.planning import plan_table
+from testbench.lake.ingest.pseudonyms import _keyed_sha256
+from testbench.lake.ingest.quarantine import INGEST_ID, INGESTED_AT, QUARANTINE_PREFIX
+from testbench.lake.ingest.row_checks import TableChecker, check_coded
 
 KEY = "p" * 64
 LAKE_KEY = "k" * 64
@@ -164,7 +164,7 @@ def test_ingesting_in_small_batches_writes_what_one_batch_writes(
     )
     files = [(bef, "bef"), (lab, "lab")]
     one_lake, one = _ingest_twice(tmp_path / "one", files, today)
-    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 3)
+    monkeypatch.setattr(pipeline_module, "BATCH_ROWS", 3)
     many_lake, many = _ingest_twice(tmp_path / "many", files, today)
 
     for a, b in zip(one, many, strict=True):
@@ -206,7 +206,7 @@ def test_a_failure_half_way_leaves_the_lake_as_it_was(
             raise RuntimeError("disk full")
         return check(self, table)
 
-    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 2)
+    monkeypatch.setattr(pipeline_module, "BATCH_ROWS", 2)
     monkeypatch.setattr(TableChecker, "check", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_file(lake, KEY, second, "bef", contract="bef", today=today)
@@ -294,7 +294,7 @@ def test_the_reported_table_hash_is_the_hash_of_the_table_written(
             for i in range(40)
         ],
     )  # fmt: skip
-    monkeypatch.setattr(ingest_module, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(pipeline_module, "BATCH_ROWS", batch_rows)
     lake = Lake(tmp_path / "lake.duckdb", LAKE_KEY)
     reports = [
         ingest_file(lake, KEY, bef, "bef", contract="bef", today=today),
@@ -317,8 +317,8 @@ def test_a_latin1_file_is_read_as_latin1_whatever_was_guessed(
 ) -> None:
     """Reading starts on the guess that a file is UTF-8; a Latin-1 file is read again."""
     if block is not None:  # small blocks: the first Latin-1 byte comes blocks in
-        monkeypatch.setattr(load_module, "STREAM_BLOCK", block)
-        monkeypatch.setattr(ingest_module, "BATCH_ROWS", 2)
+        monkeypatch.setattr(readers_module, "STREAM_BLOCK", block)
+        monkeypatch.setattr(pipeline_module, "BATCH_ROWS", 2)
     people = fake_cprs(3, seed=13)
     rows = [[p, "2021-03-04", "NPU27300", "4,2", "mmol/L"] for p in people * 4]
     rows += [[p, "2021-03-04", "NPU27300", "4,2", "µmol/L"] for p in people]
@@ -346,7 +346,7 @@ def test_a_row_the_fast_reader_refuses_half_way_is_read_by_the_careful_reader(
     rows = _lab_rows(people, 50)
     good = write_csv(tmp_path / "good.csv", LAB_HEADER, rows)
     ragged = write_csv(tmp_path / "ragged.csv", LAB_HEADER, [*rows, [people[0], "2020-01-01"]])
-    monkeypatch.setattr(ingest_module, "BATCH_ROWS", 4)  # the odd row comes batches in
+    monkeypatch.setattr(pipeline_module, "BATCH_ROWS", 4)  # the odd row comes batches in
     lake = Lake(tmp_path / "lake.duckdb", LAKE_KEY)
     first = ingest_file(lake, KEY, good, "lab", contract="lab", today=today)
     table = lake.read_table("lab")

@@ -21,14 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extract_files import write_csv
-from testbench.lake import pseudonym as pseudonym_module
-from testbench.lake.checks import REASON, SOURCE_ROW, CheckedRows, _Problems, check_rows
-from testbench.lake.contracts import CONTRACTS, ForeignKey, get_contract
-from testbench.lake.extract import read_extract
-from testbench.lake.ingest_errors import IngestError, MissingColumn
-from testbench.lake.plan import parse_foreign_key, plan_table
-from testbench.lake.pseudonym import CPR_MASK, cpr_digits, pseudonym
-from testbench.lake.values import ColumnType, infer_type, parse
+from testbench.lake.ingest import pseudonyms as pseudonyms_module
+from testbench.lake.ingest.careful_reader import read_extract
+from testbench.lake.ingest.column_types import ColumnType, infer_type, parse
+from testbench.lake.ingest.contracts import CONTRACTS, ForeignKey, get_contract
+from testbench.lake.ingest.errors import IngestError, MissingColumn
+from testbench.lake.ingest.planning import parse_foreign_key, plan_table
+from testbench.lake.ingest.pseudonyms import CPR_MASK, cpr_digits, pseudonym
+from testbench.lake.ingest.row_checks import REASON, SOURCE_ROW, CheckedRows, _Problems, check_rows
 
 KEY = "p" * 64
 NOT_A_CPR = "310299-1234"  # 31 February: CPR-shaped but no one's number
@@ -274,8 +274,8 @@ CPR_ISH = st.one_of(
 def test_cpr_numbers_are_found_alike_as_bytes_and_as_text(values: list[str | None]) -> None:
     """The byte-array route for ASCII text finds what the string route finds."""
     series, day = pd.Series(values, dtype=object), date(2025, 6, 1)
-    fast = pseudonym_module._digits_of(series, day)
-    assert fast.tolist() == pseudonym_module._digits_of_text(series, day).tolist()
+    fast = pseudonyms_module._digits_of(series, day)
+    assert fast.tolist() == pseudonyms_module._digits_of_text(series, day).tolist()
     distinct = series.dropna().drop_duplicates().reset_index(drop=True)
     assert cpr_digits(distinct, day, distinct=True).tolist() == cpr_digits(distinct, day).tolist()
 

@@ -16,8 +16,8 @@ import pytest
 from extract_files import write_csv
 from testbench.audit import AuditLog
 from testbench.lake import Lake
-from testbench.lake.ingest import ingest_file
-from testbench.lake.ingest_errors import UnreadableFile
+from testbench.lake.ingest.errors import UnreadableFile
+from testbench.lake.ingest.pipeline import ingest_file
 from testbench.lake.writer import LakeWriter
 
 LAKE_KEY = "k" * 64

@@ -7,16 +7,16 @@ The steps, each in its own module:
 
 1. fingerprint the file and, when this very file was ingested the same way and
    nothing it depends on changed since, stop: nothing changes
-   (:mod:`~testbench.lake.load`, :mod:`~testbench.lake.ingest_log`);
-2. read the rows as text (:mod:`~testbench.lake.load`); an unreadable file,
+   (:mod:`~testbench.lake.ingest.readers`, :mod:`~testbench.lake.ingest.quarantine`);
+2. read the rows as text (:mod:`~testbench.lake.ingest.readers`); an unreadable file,
    an empty one, one with a header and no rows, or one none of whose rows fits
    the header is refused with one line saying why, before anything is written;
 3. plan the checks: the source's contract, or inferred types and declared keys
-   (:mod:`~testbench.lake.plan`, :mod:`~testbench.lake.contracts`);
+   (:mod:`~testbench.lake.ingest.planning`, :mod:`~testbench.lake.ingest.contracts`);
 4. in one transaction: check the rows batch by batch, replacing CPR numbers by
    keyed pseudonyms, while the rows that passed are written as the table
-   (:mod:`~testbench.lake.stream`, :mod:`~testbench.lake.checks`,
-   :mod:`~testbench.lake.verdicts`); declare the table's keys, append the rows that
+   (:mod:`~testbench.lake.ingest.batch_checking`, :mod:`~testbench.lake.ingest.row_checks`,
+   :mod:`~testbench.lake.ingest.value_checks`); declare the table's keys, append the rows that
    failed to its quarantine and record the ingestion (here);
 5. append an entry to the tenant's audit log, if the lake has one.
 
@@ -54,12 +54,21 @@ import pandas as pd
 import pyarrow as pa
 
 from generators.relations import Relation
-from testbench.lake.checks import REASON, SOURCE_ROW, TableChecker, TablePlan
-from testbench.lake.coded import CodedTable, ColumnSample
-from testbench.lake.contracts import Contract, ForeignKey, get_contract
 from testbench.lake.hashing import HASH_METHOD, hash_of, quote_ident, table_columns, table_hash
-from testbench.lake.ingest_errors import IngestError, UnknownParentTable, UnreadableFile
-from testbench.lake.ingest_log import (
+from testbench.lake.ingest.batch_checking import (
+    BATCH_ROWS,
+    CheckedTotals,
+    RowHashes,
+    checked_batches,
+    prefetched,
+)
+from testbench.lake.ingest.coded_columns import CodedTable, ColumnSample
+from testbench.lake.ingest.contracts import Contract, ForeignKey, get_contract
+from testbench.lake.ingest.errors import IngestError, UnknownParentTable, UnreadableFile
+from testbench.lake.ingest.key_checks import ParentKeys
+from testbench.lake.ingest.planning import parse_foreign_key, plan_columns
+from testbench.lake.ingest.pseudonyms import safe_name
+from testbench.lake.ingest.quarantine import (
     INGEST_ID,
     INGEST_LOG,
     INGESTED_AT,
@@ -72,9 +81,7 @@ from testbench.lake.ingest_log import (
     quarantined_rows,
     unchanged_report,
 )
-from testbench.lake.keys import ParentKeys
-from testbench.lake.lake import INTERNAL_PREFIX, Lake
-from testbench.lake.load import (
+from testbench.lake.ingest.readers import (
     CSV_SUFFIXES,
     GUESSED_ENCODING,
     CsvStream,
@@ -85,15 +92,8 @@ from testbench.lake.load import (
     load_extract,
     open_csv_stream,
 )
-from testbench.lake.plan import parse_foreign_key, plan_columns
-from testbench.lake.pseudonym import safe_name
-from testbench.lake.stream import (
-    BATCH_ROWS,
-    CheckedTotals,
-    RowHashes,
-    checked_batches,
-    prefetched,
-)
+from testbench.lake.ingest.row_checks import REASON, SOURCE_ROW, TableChecker, TablePlan
+from testbench.lake.lake import INTERNAL_PREFIX, Lake
 
 Progress = Callable[[str], None]
 
@@ -125,7 +125,7 @@ def ingest_file(
         path: a ``.csv`` (``;``, ``,``, tab or ``|`` separated, header row) or ``.parquet`` file.
         table: the lake table to write (any name not starting with ``_tb_``).
         contract: the Danish source the file is an extract of (see
-            :data:`~testbench.lake.contracts.CONTRACTS`), or None for any table.
+            :data:`~testbench.lake.ingest.contracts.CONTRACTS`), or None for any table.
         primary_key: a column that must be unique and non-empty.
         foreign_keys: ``"COLUMN:PARENT_TABLE.PARENT_COLUMN"`` references, checked against
             the parent table in the lake and declared as relations.

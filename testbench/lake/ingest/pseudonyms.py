@@ -25,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from testbench.lake.coded import ASCII_BLANKS
-from testbench.lake.values import by_unique
+from testbench.lake.ingest.coded_columns import ASCII_BLANKS
+from testbench.lake.ingest.column_types import by_unique
 
 PSEUDONYM_LENGTH = 16  # hex characters kept of the HMAC-SHA256 digest (64 bits)
 # What a quarantined row shows in place of a CPR column value that is not a valid CPR number.
