@@ -38,9 +38,8 @@ from _common import progress, quiet, timed
 from generators.registers import REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS, simulate_registers
 from generators.relations import Relation
 from generators.twin import TwinBuilder
-from generators.twin.builder import topological_order
+from generators.twin.graph import topological_order, unit_of_rows
 from generators.twin.metadata import build_metadata
-from generators.twin.units import unit_of_rows
 from validation.fidelity import diagnostic_report, quality_report
 
 Tables = dict[str, pd.DataFrame]
@@ -302,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     executor = None
     result: dict[str, Any] = {"benchmark": "twin"}
     if args.ray:
-        from testbench.jobs import RayExecutor
+        from common.executor import RayExecutor
 
         executor = RayExecutor(num_cpus=2)
         # Start Ray before the clock runs: a one-off per process, not part of a twin build.

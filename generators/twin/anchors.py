@@ -34,6 +34,7 @@ import pandas as pd
 
 from generators.relations import Relation
 from generators.twin.constraints import is_numeric_text, to_days
+from generators.twin.graph import unit_of_rows
 from generators.twin.synthesizers import CTX
 
 LABEL = CTX + "anchor"  # given column of a target row: the anchor's label, or NONE
@@ -203,8 +204,6 @@ def learn_anchors(
         min_lift: least ratio of the in-window rate to the rate elsewhere.
         max_anchors: most anchors per target.
     """
-    from generators.twin.units import unit_of_rows
-
     units = unit_of_rows(tables, relations, order, unit, unit_key)
     days = row_days(tables, relations, order, unit, keys)
     persons = pd.Index(tables[unit][unit_key].to_numpy())

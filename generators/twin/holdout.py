@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from generators.relations import Relation
-from generators.twin.builder import topological_order
+from generators.twin.graph import topological_order, unit_of_rows
 
 
 def split_holdout(
@@ -74,8 +74,6 @@ def split_by_units(
     Returns:
         ``(training, holdout)``; tables not reachable from ``unit`` stay whole in training.
     """
-    from generators.twin.units import unit_of_rows
-
     order = topological_order(list(tables), relations)
     units = unit_of_rows(tables, relations, order, unit, unit_key)
     train: dict[str, pd.DataFrame] = {}

@@ -9,7 +9,7 @@ import pytest
 from generators.relations import Relation
 from generators.twin import TwinBuilder
 from generators.twin.anchors import learn_anchors
-from generators.twin.builder import topological_order
+from generators.twin.graph import topological_order
 from generators.twin.synthesizers import scaled_order
 
 DAY = pd.Timedelta(days=1)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from generators.relations import Relation
 from generators.twin import TwinBuilder
-from generators.twin.builder import topological_order
+from generators.twin.graph import topological_order
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +136,36 @@ def test_latent_twin_keeps_integrity_and_the_age_count_link(generic_lake) -> Non
     again = builder.sample(seed=2)
     for name in twin:
         pd.testing.assert_frame_equal(twin[name], again[name])
+
+
+def test_twins_stored_before_the_fit_sample_split_still_load() -> None:
+    # Stored builders name their plan and timing classes under generators.twin.builder.
+    import pickle
+
+    from generators.twin import TableTiming
+
+    stored = pickle.dumps(TableTiming("persons", 1.5), protocol=0).replace(
+        b"generators.twin.base", b"generators.twin.builder"
+    )
+    assert b"generators.twin.builder" in stored
+    assert pickle.loads(stored) == TableTiming("persons", 1.5)
+
+
+def test_fit_leaves_only_learned_state_and_parameters(fitted) -> None:
+    # Scratch of one fit (training frames, contexts, anchor labels) must not ride along
+    # when the builder is pickled to a Ray worker or into the twin store.
+    learned = {name for name in vars(fitted) if name.endswith("_")}
+    params = set(inspect.signature(TwinBuilder.__init__).parameters) - {"self"}
+    assert set(vars(fitted)) == learned | params
+    assert learned == {
+        "anchors_",
+        "keys_",
+        "models_",
+        "order_",
+        "plans_",
+        "rare_",
+        "relations_",
+        "timings_",
+        "unit_",
+        "unit_key_",
+    }

@@ -1,10 +1,54 @@
-"""Units (persons) of a lake: which table holds them and which unit each row belongs to."""
+"""The graph of a lake's tables: parent-first order, the unit (person) table, and the unit
+each row belongs to. Shared by the twin builder, its anchors and the holdout split."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from generators.relations import Relation
+
+
+def topological_order(tables: list[str], relations: list[Relation]) -> list[str]:
+    """Tables with every parent before its children (self-references ignored), depth first.
+
+    One table at a time: a child of the table placed last comes next (a contact's
+    diagnoses right after the contacts), and among the rest the one with more tables
+    below it comes first. So a person's hospital history is complete before the tables
+    sampled after it, which may be anchored to its events (:mod:`generators.twin.anchors`).
+
+    Raises:
+        ValueError: the relations form a cycle across tables, or name an unknown table.
+    """
+    known = set(tables)
+    parents: dict[str, set[str]] = {t: set() for t in tables}
+    children: dict[str, set[str]] = {t: set() for t in tables}
+    for rel in relations:
+        if rel.child_table not in known or rel.parent_table not in known:
+            raise ValueError(f"relation {rel} names a table that is not in the lake")
+        if rel.child_table != rel.parent_table:
+            parents[rel.child_table].add(rel.parent_table)
+            children[rel.parent_table].add(rel.child_table)
+
+    def below(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = children[name] - seen
+        for child in children[name] - seen:
+            found |= below(child, seen | {name})
+        return found
+
+    size = {t: len(below(t)) for t in tables}
+    order: list[str] = []
+    while len(order) < len(tables):
+        placed = set(order)
+        ready = [t for t in tables if t not in placed and parents[t] <= placed]
+        if not ready:
+            raise ValueError("table relations form a cycle; a twin needs a parent-first order")
+
+        def key(t: str) -> tuple[int, int, str]:
+            latest = max((order.index(p) for p in parents[t]), default=-1)
+            return (-latest, -size[t], t)
+
+        order.append(min(ready, key=key))
+    return order
 
 
 def find_unit_table(tables: list[str], relations: list[Relation]) -> str:
