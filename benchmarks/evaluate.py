@@ -24,13 +24,13 @@ from _common import progress, quiet, timed
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from common.executor import SerialExecutor  # noqa: E402
 from testbench.config import Settings  # noqa: E402
-from testbench.jobs import SerialExecutor  # noqa: E402
 from testbench.lake.lake import tenant_lake  # noqa: E402
 from testbench.lake.simulated import fill_simulated  # noqa: E402
 from testbench.tenants import TenantRegistry  # noqa: E402
-from testbench.twin_evaluation import evaluate_twin  # noqa: E402
-from testbench.twins import build_twin  # noqa: E402
+from testbench.twins.evaluation import evaluate_twin  # noqa: E402
+from testbench.twins.store import build_twin  # noqa: E402
 
 
 def main() -> None:
@@ -57,8 +57,8 @@ def main() -> None:
         progress(f"evaluation: {ours_s:.1f} s; parts {result.seconds}")
 
         from generators.twin.holdout import split_by_units
-        from testbench.privacy_checks import compared_views
-        from testbench.twins import TwinStore, holdout_units
+        from testbench.twins.privacy import compared_views
+        from testbench.twins.store import TwinStore, holdout_units
 
         twin = TwinStore(settings, tenant).tables(manifest.twin_id)
         real = lake.read_tables(list(twin))

@@ -25,12 +25,12 @@ from _common import progress, quiet, timed
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from common.executor import RayExecutor  # noqa: E402
 from generators.registers import simulate_registers  # noqa: E402
-from testbench.jobs import RayExecutor  # noqa: E402
+from testbench.jobs.run import validation_job  # noqa: E402
 from testbench.jobs.validation import plan_splits, run_validation_job  # noqa: E402
 from testbench.lake.cohort import query_frames  # noqa: E402
 from testbench.spec import load_spec, resolve_cohort, run_cohort_sql  # noqa: E402
-from testbench.validate import validation_job  # noqa: E402
 
 SPEC = REPO / "examples" / "hip-fracture-home-care" / "spec.yaml"
 

@@ -1,7 +1,33 @@
-"""Error types. Each message tells the user what to do next.
+"""Error types: the map of every error a user can act on. Each message says what to do next.
 
-The CLI prints ``str(error)`` on one line and exits non-zero; anything that is
-not a :class:`TestbenchError` is a bug and shows a traceback with ``--debug``.
+The CLI prints ``str(error)`` on one line and exits non-zero; anything that is not a
+:class:`TestbenchError` (or :class:`common.executor.TaskFailed`) is a bug and shows a
+traceback with ``--debug``. Each package keeps its own errors in its ``errors.py``; the
+ones defined here are cross-cutting (tenants, keys, the lake, audit, viewers)::
+
+    TestbenchError                       testbench/errors.py
+    ├── InvalidTenantName, TenantNotFound, TenantExists, KeyMissing
+    ├── AuditTampered
+    ├── InvalidViewerName, ViewerExists, ViewerNotFound
+    ├── LakeError
+    │   ├── LakeEmpty, QueryRefused
+    │   └── IngestError                  testbench/lake/ingest/errors.py
+    │       └── UnreadableFile, UnknownContract, MissingColumn, UnknownParentTable
+    ├── SpecError                        testbench/spec/errors.py
+    ├── JobError, SubmitError            testbench/jobs/errors.py
+    ├── SandboxError                     testbench/jobs/sandbox/errors.py
+    │   └── (the SME's code failed, broke a limit, or no sandbox could be set up)
+    ├── TwinNotFound, GatePolicyInvalid, GateFailed,
+    │   BundleError, NotABundle, BundleLeak   testbench/twins/errors.py
+    ├── DisclosureViolation              testbench/disclosure/errors.py
+    └── EvidenceError, ApprovalRefused   testbench/evidence/errors.py
+
+    TaskFailed (Exception)               common/executor.py: a task failed for good on Ray
+
+The libraries below ``testbench`` raise standard types, so they stay usable on their own:
+``validation`` (``FidelityInputError``, ``DriftReportMissing``, ``AttackInputError``,
+``UndefinedMetricError``, ``TooFewEventsError``: ``ValueError``/``LookupError``) and
+``generators`` (``InvalidSimulationSettings``: ``ValueError``).
 """
 
 from __future__ import annotations
@@ -45,17 +71,13 @@ class AuditTampered(TestbenchError):
     """The hash chain of an audit log does not verify."""
 
 
-class EvidenceError(TestbenchError):
-    """Evidence could not be written to or read from the MLflow store."""
+class InvalidViewerName(TestbenchError):
+    """A viewer name that is not lowercase letters, digits, '-' and '_'."""
 
 
-class DisclosureViolation(TestbenchError):
-    """Output from a lake breaks the disclosure policy; the message names where and which rule."""
+class ViewerExists(TestbenchError):
+    """The tenant already has a viewer of that name."""
 
 
-class GateFailed(TestbenchError):
-    """The privacy gate refused a twin: it may not leave the lake."""
-
-
-class SpecError(TestbenchError):
-    """A validation spec, its model file or its cohort is invalid; the message names the field."""
+class ViewerNotFound(TestbenchError):
+    """The tenant has no viewer of that name."""

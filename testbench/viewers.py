@@ -15,24 +15,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from testbench.errors import TestbenchError
+from testbench.errors import InvalidViewerName, ViewerExists, ViewerNotFound
 from testbench.evidence.writer import EXPERIMENT_PREFIX, EvidenceWriter, experiment_name
 from testbench.tenants import validate_tenant_name
 
 TAG_VIEWER_PREFIX = "testbench.viewer."  # + viewer name; value: hex SHA-256 of the token
 VIEWER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?")
-
-
-class InvalidViewerName(TestbenchError):
-    """A viewer name that is not lowercase letters, digits, '-' and '_'."""
-
-
-class ViewerExists(TestbenchError):
-    """The tenant already has a viewer of that name."""
-
-
-class ViewerNotFound(TestbenchError):
-    """The tenant has no viewer of that name."""
 
 
 def token_digest(token: str) -> str:

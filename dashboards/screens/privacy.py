@@ -9,7 +9,7 @@ from dashboards.i18n import MISSING, number, t
 from dashboards.view import View, require_view
 from dashboards.widgets import header, published_twin, table
 
-# Gate check names -> catalogue keys (testbench.gate.DEFAULT_RULES); others shown as named.
+# Gate check names -> catalogue keys (testbench.twins.gate.DEFAULT_RULES); others shown as named.
 CHECK_KEYS = {
     "quality": "privacy.check.quality",
     "diagnostic": "privacy.check.diagnostic",

@@ -9,6 +9,7 @@ import pandas as pd
 
 from generators.registers import epj, health, hospital, laboratory, municipal_care, population
 from generators.registers import prescriptions as lmdb
+from generators.registers.errors import InvalidSimulationSettings
 from generators.registers.schema import REGISTER_TABLES
 from generators.registers.window import NEVER, days_to_datetime
 
@@ -26,10 +27,6 @@ _STREAMS = (
     "assessments",
     "interventions",
 )
-
-
-class InvalidSimulationSettings(ValueError):
-    """The requested population size or seed cannot be simulated."""
 
 
 def dod_table(pop: population.Population, history: health.HealthHistory) -> pd.DataFrame:

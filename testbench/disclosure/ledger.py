@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
 
-from testbench.errors import DisclosureViolation
+from testbench.disclosure.errors import DisclosureViolation
 from testbench.lake.catalogue import shown_count
 
 _HIDDEN_COUNT = re.compile(r"<(\d+)")  # a count already published as "<k"

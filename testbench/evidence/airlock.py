@@ -10,14 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from testbench.errors import EvidenceError, TestbenchError
+from testbench.evidence.errors import ApprovalRefused, EvidenceError
 from testbench.evidence.writer import TAG_REQUESTER, TAG_REVIEWER, TAG_STATUS, TAG_TENANT
 
 TAG_APPROVED = "testbench.approved_at"  # ISO time of publication, UTC
-
-
-class ApprovalRefused(TestbenchError):
-    """The run cannot be published (same person, not finished, already published)."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from testbench.errors import EvidenceError
+from testbench.evidence.errors import EvidenceError
 
 EXPERIMENT_PREFIX = "testbench/"
 TAG_TENANT = "testbench.tenant"  # tenant the run belongs to

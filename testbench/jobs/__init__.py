@@ -1,5 +1,1 @@
-"""Jobs: work that runs inside the lake boundary, serially or on Ray."""
-
-from testbench.jobs.executor import Executor, RayExecutor, SerialExecutor, TaskFailed
-
-__all__ = ["Executor", "RayExecutor", "SerialExecutor", "TaskFailed"]
+"""Jobs: work that runs inside the lake boundary, serially or on Ray (:mod:`common.executor`)."""

@@ -13,14 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from testbench.config import Settings
-from testbench.errors import TestbenchError
+from testbench.jobs.errors import SubmitError
 
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}
 WORKING_DIR_LIMIT = 50 * 1024 * 1024  # bytes; a spec folder is small, a data folder is not
-
-
-class SubmitError(TestbenchError):
-    """The Ray cluster refused the job or could not be reached."""
 
 
 def _client(address: str):

@@ -28,8 +28,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from testbench.errors import TestbenchError
-from testbench.jobs.executor import Executor
+from common.executor import Executor
+from testbench.jobs.errors import JobError
 from testbench.jobs.tasks import (
     BINARY,
     BootTask,
@@ -57,10 +57,6 @@ REGIMES = ("TRTR", "TSTR", "TSTS")
 # Where each regime trains and tests.
 REGIME_SOURCES = {"TRTR": ("real", "real"), "TSTR": ("twin", "real"), "TSTS": ("twin", "twin")}
 BOOT_CHUNK = 100  # bootstrap replicates per task
-
-
-class JobError(TestbenchError):
-    """A validation job cannot run on this data; the message says what to change."""
 
 
 @dataclass(frozen=True)

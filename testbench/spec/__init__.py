@@ -11,8 +11,8 @@ runs and checks the cohort SQL. Every problem is a
 :class:`~testbench.errors.SpecError` naming the field.
 """
 
-from testbench.errors import SpecError
 from testbench.spec.cohort import CohortData, load_cohort, resolve_cohort, run_cohort_sql
+from testbench.spec.errors import SpecError
 from testbench.spec.loader import load_spec
 from testbench.spec.schema import TASKS, EvaluationSettings, ValidationSpec
 

@@ -18,7 +18,8 @@ import duckdb
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from testbench.errors import LakeError, QueryRefused, SpecError
+from testbench.errors import LakeError, QueryRefused
+from testbench.spec.errors import SpecError
 from testbench.spec.schema import ValidationSpec
 
 RunSql = Callable[[str], pd.DataFrame]  # runs cohort SQL somewhere, returns the rows

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from testbench.errors import SpecError
+from testbench.spec.errors import SpecError
 
 EXAMPLE = "e.g. a Pipeline ending in LogisticRegression()"
 

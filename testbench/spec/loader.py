@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from testbench.errors import SpecError
+from testbench.spec.errors import SpecError
 from testbench.spec.schema import EvaluationSettings, ValidationSpec
 
 SPEC_FILE = "spec.yaml"  # looked for when a folder is given

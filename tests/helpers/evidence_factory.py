@@ -156,13 +156,13 @@ def build_evidence(
     """
     from threadpoolctl import threadpool_limits
 
+    from common.executor import SerialExecutor
     from testbench import __version__
     from testbench.disclosure import DisclosureChecker, DisclosurePolicy
-    from testbench.jobs.executor import SerialExecutor
     from testbench.jobs.model_card import model_card
+    from testbench.jobs.run import MAX_MEMBERSHIP_AUC
     from testbench.jobs.summaries import regime_evidence
     from testbench.jobs.validation import ValidationJob, plan_splits, run_validation_job
-    from testbench.validate import MAX_MEMBERSHIP_AUC
 
     cohort = make_cohort(n, seed)
     held = np.random.default_rng(seed).random(n) < 0.2  # persons the twin never sees
@@ -277,7 +277,7 @@ def log_runs(
         params={"twin": twin["twin"]},
         metrics={c["name"]: c["value"] for c in twin["gate"]["checks"] if c["value"] is not None},
         evidence=twin,
-        tags={**common, "testbench.gate": "passed" if twin["gate"]["passed"] else "failed"},
+        tags={**common, "testbench.twins.gate": "passed" if twin["gate"]["passed"] else "failed"},
     )
     headline = {
         f"{metric}_{regime.lower()}": value["value"]
@@ -375,7 +375,7 @@ def _with_age_band(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sources(cohort: pd.DataFrame) -> list[dict[str, Any]]:
-    """The tables behind the cohort as ``testbench.validate.lake_sources`` lists them:
+    """The tables behind the cohort as ``testbench.jobs.run.lake_sources`` lists them:
     rows rounded to tens, and the period their dates span."""
 
     def period(column: str) -> dict[str, str]:

@@ -1,8 +1,8 @@
 """The twin-evaluation half of the evidence factory (see ``evidence_factory``).
 
 Fidelity (``validation.fidelity.evaluate``), privacy (``validation.privacy``) and the gate's
-decision (``testbench.gate``) of a one-table twin, disclosure-checked, in docs/evidence.md's
-``twin-evaluation`` shape, as ``testbench.twin_evaluation.evaluate_twin`` builds it for a lake.
+decision (``testbench.twins.gate``) of a one-table twin, disclosure-checked, in docs/evidence.md's
+``twin-evaluation`` shape, as ``testbench.twins.evaluation.evaluate_twin`` builds it for a lake.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def twin_evaluation(
 ) -> dict[str, Any]:
     """A twin-evaluation evidence dict: fidelity, per-column shares, privacy and the gate.
 
-    Not every privacy measure of ``testbench.privacy_checks`` is computed: anonymeter's
+    Not every privacy measure of ``testbench.twins.privacy`` is computed: anonymeter's
     linkability and inference attacks JIT-compile a nearest-neighbour search on first use
     (tens of seconds), too slow for a test fixture. The gate fails closed on a missing value,
     so those checks, and the gate, fail: the dashboard shows a failed gate with its reasons.
@@ -42,7 +42,7 @@ def twin_evaluation(
         min_count: the disclosure policy's smallest count.
     """
     from testbench.disclosure import DisclosureChecker, DisclosurePolicy
-    from testbench.gate import PrivacyGate, gate_values
+    from testbench.twins.gate import PrivacyGate, gate_values
     from validation.fidelity.evaluate import evaluate_fidelity
     from validation.privacy import dcr_baseline_protection, dcr_overfitting_protection
     from validation.privacy.anonymeter import singling_out_risk

@@ -10,7 +10,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
-from testbench.cli_viewer import viewer_app
+from testbench.cli.viewer import viewer_app
 from testbench.config import Settings
 from testbench.errors import InvalidTenantName, TenantNotFound
 from testbench.evidence.writer import experiment_name

@@ -12,16 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from validation.fidelity.errors import FidelityInputError
+
 # sdtypes whose columns are compared; everything else (id, pii, unknown) is skipped.
 COMPARED_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
-
-
-class FidelityInputError(ValueError):
-    """The real tables, the twin and the metadata do not describe the same lake.
-
-    The message names the table and columns at fault; rebuild the twin from the same lake, or
-    build the metadata from the real tables (``generators.twin.metadata.build_metadata``).
-    """
 
 
 def metadata_dict(metadata: Any) -> dict[str, Any]:

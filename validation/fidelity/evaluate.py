@@ -17,12 +17,9 @@ import pandas as pd
 from validation.fidelity.columns import check_same_lake, metadata_dict
 from validation.fidelity.diagnostic import DiagnosticResult, diagnostic_report
 from validation.fidelity.drift import DEFAULT_MAX_ROWS, TableDrift, drift_report
+from validation.fidelity.errors import DriftReportMissing
 from validation.fidelity.figures import ColumnComparison, compare_columns
 from validation.fidelity.quality import FidelityResult, quality_report
-
-
-class DriftReportMissing(LookupError):
-    """No drift report exists for the table asked for."""
 
 
 @dataclass(frozen=True)

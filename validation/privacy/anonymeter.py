@@ -35,6 +35,8 @@ import polars as pl
 from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, SinglingOutEvaluator
 from anonymeter.stats.confidence import EvaluationResults
 
+from validation.privacy.errors import AttackInputError
+
 # Defaults sized for a 20,000-person table of 27 columns (15,000 ori, 5,000 control) on 2
 # cores, where the three attacks (inference on 3 secrets) took 25 CPU seconds, 30 s wall
 # on a busy machine. Anonymeter's singling-out attack builds its queries one Python
@@ -56,10 +58,6 @@ _ANONYMETER_LOGGER = "anonymeter"
 
 # Missing text, as a category of its own: anonymeter's label encoder cannot sort None.
 MISSING = "<missing>"
-
-
-class AttackInputError(ValueError):
-    """The tables cannot be attacked as given (columns or sizes); the message says what to fix."""
 
 
 @dataclass(frozen=True)

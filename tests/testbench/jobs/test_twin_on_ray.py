@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from common.executor import RayExecutor
 from generators.relations import Relation
 from generators.twin import TwinBuilder
-from testbench.jobs import RayExecutor
 
 
 def _lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:

@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from testbench.jobs import SerialExecutor
+from common.executor import SerialExecutor
 from testbench.jobs.model_card import SECTIONS, model_card
 from testbench.jobs.summaries import regime_evidence
 from testbench.jobs.validation import JobError, ValidationJob, plan_splits, run_validation_job

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
+from common.executor import RayExecutor, SerialExecutor, TaskFailed
 from specs import MODEL, write_contact_spec
 from testbench.config import Settings
-from testbench.jobs import RayExecutor, SerialExecutor, TaskFailed
-from testbench.validate import validate_in_lake
+from testbench.jobs.run import validate_in_lake
 
 # The light spec's model, with a classifier whose fit kills its own worker process: once
 # (the marker file then exists) or every time.

@@ -8,9 +8,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from testbench.errors import LakeEmpty, QueryRefused, SpecError
+from testbench.errors import LakeEmpty, QueryRefused
 from testbench.lake.cohort import query_frames
 from testbench.spec import ValidationSpec, load_cohort, load_spec, resolve_cohort, run_cohort_sql
+from testbench.spec.errors import SpecError
 
 
 def _people(n: int = 40) -> pd.DataFrame:

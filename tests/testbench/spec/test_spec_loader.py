@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from testbench.errors import SpecError, TestbenchError
+from testbench.errors import TestbenchError
 from testbench.spec import ValidationSpec, load_spec
+from testbench.spec.errors import SpecError
 
 
 def _error(path: Path) -> str:

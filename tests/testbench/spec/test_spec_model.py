@@ -11,8 +11,8 @@ import pytest
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
-from testbench.errors import SpecError
 from testbench.spec import load_spec
+from testbench.spec.errors import SpecError
 
 PIPELINE = """\
 from sklearn.pipeline import make_pipeline

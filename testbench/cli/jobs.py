@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from testbench.cli_common import JsonFlag, emit, say, settings
+from testbench.cli.shared import JsonFlag, cli_settings, emit, say
 from testbench.errors import TestbenchError
 
 SpecArg = Annotated[Path, typer.Argument(help="The validation spec (YAML; model file beside it).")]
@@ -40,12 +40,12 @@ def validate(
     Inside the lake the disclosure-checked evidence is logged to MLflow as a draft run;
     `testbench approve` publishes it.
     """
-    from testbench.jobs import RayExecutor
-    from testbench.validate import validate_bundle, validate_in_lake
+    from common.executor import RayExecutor
+    from testbench.jobs.run import validate_bundle, validate_in_lake
 
     if (tenant is None) == (bundle is None):
         raise TestbenchError("give either --tenant (inside the lake) or --bundle DIR (outside)")
-    config = settings()
+    config = cli_settings()
     executor = RayExecutor(config.ray_address)
     try:
         if bundle is not None:
@@ -94,7 +94,7 @@ def approve(
     from testbench.evidence.airlock import approve as publish
     from testbench.tenants import TenantRegistry
 
-    config = settings()
+    config = cli_settings()
     approval = publish(config.tracking_uri, run_id, reviewer)
     if approval.tenant:
         tenant = TenantRegistry(config).get(approval.tenant)
@@ -127,7 +127,7 @@ def submit(
     """Send a spec and its model file to a Ray cluster as a Ray Job; print the job id."""
     from testbench.jobs.submit import follow, submit_validation
 
-    config = settings()
+    config = cli_settings()
     target = address or config.ray_address
     if not target:
         raise TestbenchError("give --address http://HEAD:8265 or set RAY_ADDRESS")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gate_inputs import PASSING
-from testbench.errors import GateFailed
-from testbench.gate import (
+from testbench.twins.errors import GateFailed
+from testbench.twins.gate import (
     DEFAULT_RULES,
     CheckRule,
     Compare,
@@ -140,7 +140,7 @@ def test_gate_values_from_twin_evaluation_evidence() -> None:
 
 
 def test_shipped_policy_file_is_the_code_defaults() -> None:
-    shipped = Path(__file__).parents[2] / "testbench" / "gate_policy.yaml"
+    shipped = Path(__file__).parents[3] / "testbench" / "twins" / "gate_policy.yaml"
     assert dict(GatePolicy.from_yaml(shipped).rules) == DEFAULT_RULES
 
 

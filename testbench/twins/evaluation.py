@@ -28,15 +28,15 @@ import pandas as pd
 from generators.relations import Relation
 from generators.twin.holdout import split_by_units, split_holdout
 from generators.twin.metadata import build_metadata
-from generators.twin.units import find_unit_table
+from generators.twin.graph import find_unit_table
 from testbench import __version__
 from testbench.config import Settings
 from testbench.disclosure import DisclosureChecker, DisclosurePolicy
 from testbench.errors import TestbenchError
-from testbench.gate import GateDecision, GatePolicy, PrivacyGate, gate_values
 from testbench.lake import Lake
 from testbench.tenants import Tenant
-from testbench.twins import TwinStore, holdout_units, unit_key
+from testbench.twins.gate import GateDecision, GatePolicy, PrivacyGate, gate_values
+from testbench.twins.store import TwinStore, holdout_units, unit_key
 
 Progress = Callable[[str], None]
 EVALUATION_DIR = "evaluation"  # inside a twin's folder: evaluation.json, report.html, drift/
@@ -109,7 +109,7 @@ def evaluate_twin(
     timings["fidelity"] = fidelity.timings.get("total", 0.0)
 
     say("privacy: exact DCR/NNDR, Anonymeter attacks, exact copies, rare categories")
-    from testbench.privacy_checks import privacy_checks
+    from testbench.twins.privacy import privacy_checks
 
     step = time.perf_counter()
     privacy = privacy_checks(
@@ -167,7 +167,7 @@ def record_evaluation(
         evidence=evidence,
         tags={
             "testbench.twin_id": str(evidence["twin"]),
-            "testbench.gate": "passed" if result.decision.passed else "failed",
+            "testbench.twins.gate": "passed" if result.decision.passed else "failed",
             "testbench.requester": requester or getpass.getuser(),
             "testbench.code_version": __version__,
         },

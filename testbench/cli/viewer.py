@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from testbench.cli_common import JsonFlag, emit, say, settings
+from testbench.cli.shared import JsonFlag, cli_settings, emit, say
 
 viewer_app = typer.Typer(
     help="Viewer tokens: a buyer's access to one tenant's published evidence.",
@@ -31,7 +31,7 @@ def viewer_add(
     from testbench.tenants import TenantRegistry
     from testbench.viewers import create_token
 
-    config = settings()
+    config = cli_settings()
     found = TenantRegistry(config).get(tenant)
     name = name or f"viewer-{secrets.token_hex(3)}"
     token = create_token(config.tracking_uri, found.name, name, config.artifact_root)
@@ -48,7 +48,7 @@ def viewer_list(tenant: TenantArg, as_json: JsonFlag = False) -> None:
     """List the names of TENANT's viewers."""
     from testbench.viewers import list_viewers
 
-    names = list_viewers(settings().tracking_uri, tenant)
+    names = list_viewers(cli_settings().tracking_uri, tenant)
     if as_json:
         emit({"tenant": tenant, "viewers": names})
         return
@@ -68,7 +68,7 @@ def viewer_revoke(
     from testbench.tenants import TenantRegistry
     from testbench.viewers import revoke
 
-    config = settings()
+    config = cli_settings()
     found = TenantRegistry(config).get(tenant)
     revoke(config.tracking_uri, found.name, name)
     AuditLog(found.audit_path).append("viewer.revoke", viewer=name)

@@ -11,25 +11,32 @@ four-eyes rule is exercised as it would be in production.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from common.executor import Executor, RayExecutor
 from testbench.audit import AuditLog
+from testbench.cli.shared import JsonFlag, cli_settings, emit, say
 from testbench.config import Settings
 from testbench.evidence.airlock import approve
-from testbench.jobs import Executor, RayExecutor
 from testbench.lake.lake import tenant_lake
 from testbench.lake.simulated import fill_simulated
 from testbench.tenants import TenantRegistry
-from testbench.twins import build_twin
+from testbench.twins.store import build_twin
 
 Progress = Callable[[str], None]
 
 DEMO_TENANT = "demo"
 EXAMPLE_SPEC = (
-    Path(__file__).resolve().parent.parent / "examples" / "hip-fracture-home-care" / "spec.yaml"
+    Path(__file__).resolve().parents[2] / "examples" / "hip-fracture-home-care" / "spec.yaml"
 )
 REQUESTER = "demo-sme-developer"  # asks for the runs
 REVIEWER = "demo-reviewer"  # publishes them (must differ from the requester)
@@ -64,11 +71,11 @@ def run_demo(
     Raises:
         TestbenchError: any step's error, with what to do.
     """
-    from testbench.bundle import export_bundle
-    from testbench.bundle_guard import pseudonyms_in_lake, tenant_secrets
-    from testbench.twin_evaluation import evaluate_twin, record_evaluation
-    from testbench.twins import TwinStore
-    from testbench.validate import validate_in_lake
+    from testbench.jobs.run import validate_in_lake
+    from testbench.twins.bundle.export import export_bundle
+    from testbench.twins.bundle.guard import pseudonyms_in_lake, tenant_secrets
+    from testbench.twins.evaluation import evaluate_twin, record_evaluation
+    from testbench.twins.store import TwinStore
 
     say = progress or (lambda _m: None)
     executor = executor or RayExecutor(settings.ray_address)
@@ -140,3 +147,55 @@ def run_demo(
         auroc_tstr=tstr,
         seconds=round(seconds, 1),
     )
+
+
+def serve_dashboard(settings: Settings, port: int, demo_mode: bool | None = None) -> None:
+    """Serve the Streamlit dashboard on localhost until interrupted."""
+    app_path = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+    env = dict(os.environ)
+    env["TESTBENCH_HOME"] = str(settings.home.resolve())
+    env["MLFLOW_TRACKING_URI"] = settings.tracking_uri
+    env["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    if demo_mode if demo_mode is not None else settings.demo_mode:
+        env["TESTBENCH_DEMO_MODE"] = "1"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app_path),
+        "--server.port", str(port), "--server.headless", "true",
+        "--server.address", "localhost", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
+    ]  # fmt: skip
+    say(f"dashboard: http://localhost:{port}  (Ctrl-C stops it)")
+    try:
+        subprocess.run(command, env=env, check=True)
+    except KeyboardInterrupt:
+        say("dashboard stopped")
+
+
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8501,
+) -> None:
+    """Serve the buyers' dashboard (reads MLflow only, never a lake)."""
+    serve_dashboard(cli_settings(), port)
+
+
+def demo(
+    persons: Annotated[int, typer.Option(min=500, help="Persons in the simulated lake.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    no_dashboard: Annotated[
+        bool, typer.Option("--no-dashboard", help="Stop after logging the evidence.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the whole chain on a simulated lake for tenant `demo`, then serve the dashboard."""
+
+    settings = cli_settings()
+    executor = RayExecutor(settings.ray_address)
+    try:
+        result = run_demo(settings, persons=persons, seed=seed, executor=executor, progress=say)
+    finally:
+        executor.shutdown()
+    if as_json:
+        emit(asdict(result))
+    if not no_dashboard:
+        serve_dashboard(settings, port, demo_mode=True)

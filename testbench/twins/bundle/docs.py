@@ -1,6 +1,6 @@
 """The human-readable parts of a twin bundle: its data dictionary and its README.
 
-Kept apart from :mod:`testbench.bundle` (which writes, checks and loads bundles) because
+Kept apart from :mod:`.export` (which writes, checks and loads bundles) because
 this is prose and presentation: an SME developer reads these files, no code does.
 Column meanings and code systems come from the Danish source contracts
 (:mod:`testbench.lake.contracts`) where a table is one of those sources.

@@ -14,7 +14,11 @@ from sdv.metadata import Metadata
 
 from gate_inputs import PASSING
 from generators.relations import Relation
-from testbench.bundle import (
+from testbench.config import Settings
+from testbench.lake import Lake, tenant_lake
+from testbench.lake.simulated import fill_simulated
+from testbench.tenants import Tenant, TenantRegistry
+from testbench.twins.bundle.export import (
     BundleError,
     BundleLeak,
     NotABundle,
@@ -23,13 +27,9 @@ from testbench.bundle import (
     pseudonyms_in_lake,
     tenant_secrets,
 )
-from testbench.config import Settings
-from testbench.errors import GateFailed
-from testbench.gate import PrivacyGate
-from testbench.lake import Lake, tenant_lake
-from testbench.lake.simulated import fill_simulated
-from testbench.tenants import Tenant, TenantRegistry
-from testbench.twins import TwinStore, build_twin
+from testbench.twins.errors import GateFailed
+from testbench.twins.gate import PrivacyGate
+from testbench.twins.store import TwinStore, build_twin
 
 FILES = {
     "bundle.json",

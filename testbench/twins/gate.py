@@ -41,11 +41,7 @@ from typing import Any
 
 import yaml
 
-from testbench.errors import GateFailed, TestbenchError
-
-
-class GatePolicyInvalid(TestbenchError):
-    """A gate policy file names an unknown check or holds a bad value."""
+from testbench.twins.errors import GateFailed, GatePolicyInvalid
 
 
 class Direction(StrEnum):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from testbench.errors import TestbenchError
 from testbench.lake import Lake
 from testbench.lake.hashing import quote_ident
 from testbench.lake.pseudonym import PSEUDONYM_LENGTH
 from testbench.tenants import Tenant
+from testbench.twins.errors import BundleLeak
 
 # A pseudonym standing alone in text (not part of a longer hex string such as a hash).
 PSEUDONYM_IN_TEXT = re.compile(rf"(?<![0-9a-f])[0-9a-f]{{{PSEUDONYM_LENGTH}}}(?![0-9a-f])")
@@ -26,10 +26,6 @@ TEXT_SUFFIXES = (".json", ".csv", ".md", ".html")
 # Purposes the tenant secret is derived for (Tenant.derived_key): lake encryption and the
 # CPR pseudonyms. Add a purpose here when a new derived key is introduced.
 KEY_PURPOSES = ("lake-encryption", "pseudonym")
-
-
-class BundleLeak(TestbenchError):
-    """A bundle would hold a secret or a real person's pseudonym; nothing was published."""
 
 
 def tenant_secrets(tenant: Tenant) -> list[bytes]:

@@ -19,23 +19,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from common.executor import Executor
 from generators.relations import Relation
 from generators.twin import TwinBuilder
-from generators.twin.builder import Mapper
 from generators.twin.holdout import split_holdout
 from generators.twin.metadata import build_metadata
-from generators.twin.units import find_unit_table
+from generators.twin.graph import find_unit_table
 from testbench.config import Settings
 from testbench.errors import TestbenchError
 from testbench.lake import Lake
 from testbench.tenants import Tenant
+from testbench.twins.errors import TwinNotFound
 from validation.fidelity import quality_report
 
 Progress = Callable[[str], None]
-
-
-class TwinNotFound(TestbenchError):
-    """No twin with that id (or none at all) for the tenant."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +118,7 @@ def build_twin(
     tables: list[str] | None = None,
     holdout_share: float = 0.2,
     latent: bool = False,
-    executor: Mapper | None = None,
+    executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> TwinManifest:
     """Fit a twin on the lake minus a held-out share of units, sample it, score it, store it.

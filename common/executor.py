@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from testbench.errors import TestbenchError
-
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-class TaskFailed(TestbenchError):
-    """A task of a job failed for good (after Ray's retries); the job has no result."""
+class TaskFailed(Exception):
+    """A task of a job failed for good (after Ray's retries); the job has no result.
+
+    Not a ``TestbenchError`` (``common`` sits below ``testbench``), but the CLI shows it
+    as one line all the same.
+    """
 
 
 class Executor(Protocol):

@@ -40,22 +40,19 @@ import pandas as pd
 
 from generators.relations import Relation
 from generators.twin.metadata import build_metadata
-from testbench.bundle_docs import bundle_readme, data_dictionary, dictionary_markdown
-from testbench.bundle_guard import BundleLeak, pseudonyms_in_lake, tenant_secrets, verify_bundle
-from testbench.errors import GateFailed, TestbenchError
-from testbench.twins import TwinStore
+from testbench.twins.bundle.docs import bundle_readme, data_dictionary, dictionary_markdown
+from testbench.twins.bundle.guard import (
+    BundleLeak,
+    pseudonyms_in_lake,
+    tenant_secrets,
+    verify_bundle,
+)
+from testbench.twins.errors import BundleError, GateFailed, NotABundle
+from testbench.twins.store import TwinStore
 
 SCHEMA = 1  # bundle.json layout version
 MANIFEST = "bundle.json"
 KIND = "twin-bundle"
-
-
-class BundleError(TestbenchError):
-    """A bundle cannot be written where asked (target folder in use, wrong evaluation)."""
-
-
-class NotABundle(TestbenchError):
-    """A folder is not a (complete, unchanged) twin bundle."""
 
 
 @dataclass(frozen=True)

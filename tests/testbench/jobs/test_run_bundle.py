@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from gate_inputs import PASSING
-from testbench.bundle import export_bundle
 from testbench.config import Settings
-from testbench.gate import PrivacyGate
 from testbench.tenants import TenantRegistry
-from testbench.twins import TwinStore
+from testbench.twins.bundle.export import export_bundle
+from testbench.twins.gate import PrivacyGate
+from testbench.twins.store import TwinStore
 
 
 def test_bundle_run_gives_the_twin_regime_of_the_lake_run(story_home, tmp_path: Path, cli) -> None:

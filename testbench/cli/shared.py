@@ -29,7 +29,7 @@ def emit(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
 
 
-def settings() -> Settings:
+def cli_settings() -> Settings:
     """Settings from the environment."""
     return load_settings()
 
@@ -39,5 +39,5 @@ def lake_of(name: str) -> Any:
     from testbench.lake.lake import tenant_lake
     from testbench.tenants import TenantRegistry
 
-    tenant = TenantRegistry(settings()).get(name)
+    tenant = TenantRegistry(cli_settings()).get(name)
     return tenant, tenant_lake(tenant)

@@ -1,16 +1,74 @@
-"""Commands ``twin evaluate`` (fidelity, privacy, gate) and ``twin export`` (the SME's bundle)."""
+"""`testbench twin ...`: build a twin, evaluate it (fidelity, privacy, gate), export its bundle."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from testbench.cli_common import JsonFlag, emit, lake_of, say, settings
-from testbench.errors import GateFailed, TestbenchError
+from testbench.cli.shared import JsonFlag, cli_settings, emit, lake_of, say
+from testbench.errors import TestbenchError
+from testbench.twins.errors import GateFailed
+
+twin_app = typer.Typer(help="Build synthetic twins of a tenant's lake.", no_args_is_help=True)
 
 
+@twin_app.command("build")
+def twin_build(
+    tenant: Annotated[str, typer.Argument(help="Tenant name.")],
+    synthesizer: Annotated[
+        str, typer.Option(help="gaussian_copula, ctgan or tvae.")
+    ] = "gaussian_copula",
+    seed: Annotated[int, typer.Option(help="Seed for holdout, fit and sample.")] = 0,
+    table: Annotated[
+        list[str] | None, typer.Option("--table", help="Only these tables (repeatable).")
+    ] = None,
+    latent: Annotated[
+        bool,
+        typer.Option(
+            "--latent",
+            help="Gaussian copula with empirical marginals and latent correlations "
+            "(truer ages and deaths; see the README before releasing such a twin).",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Fit and sample a synthetic twin of a tenant's lake; store it inside the lake boundary."""
+    from generators.twin import SYNTHESIZERS
+    from testbench.audit import AuditLog
+    from testbench.twins.store import build_twin
+
+    if synthesizer not in SYNTHESIZERS:
+        raise TestbenchError(f"unknown synthesizer {synthesizer!r}; use {', '.join(SYNTHESIZERS)}")
+    from common.executor import RayExecutor
+
+    owner, lake = lake_of(tenant)
+    settings = cli_settings()
+    executor = RayExecutor(settings.ray_address)
+    try:
+        manifest = build_twin(
+            settings,
+            owner,
+            lake,
+            synthesizer,
+            seed,
+            table or None,
+            latent=latent,
+            executor=executor,
+            progress=say,
+        )
+    finally:
+        executor.shutdown()
+    AuditLog(owner.audit_path).append("twin.build", twin_id=manifest.twin_id, rows=manifest.rows)
+    if as_json:
+        emit({**asdict(manifest), "tables": list(manifest.rows)})
+    else:
+        typer.echo(f"twin {manifest.twin_id}: quality {manifest.quality:.3f}")
+
+
+@twin_app.command("evaluate")
 def evaluate(
     tenant: Annotated[str, typer.Argument(help="Tenant name.")],
     twin: Annotated[str | None, typer.Option(help="Twin id (default: the newest).")] = None,
@@ -28,12 +86,12 @@ def evaluate(
 
     Exits 0 when the gate passed and 1 when it failed (the reports are written either way).
     """
-    from testbench.gate import GatePolicy
-    from testbench.twin_evaluation import evaluate_twin, record_evaluation
+    from testbench.twins.evaluation import evaluate_twin, record_evaluation
+    from testbench.twins.gate import GatePolicy
 
     if twin and candidate:
         raise TestbenchError("give --twin or --candidate, not both")
-    config = settings()
+    config = cli_settings()
     owner, lake = lake_of(tenant)
     gate_policy = GatePolicy.from_yaml(policy) if policy else None
     result = evaluate_twin(config, owner, lake, twin, candidate, gate_policy, say, seed)
@@ -63,6 +121,7 @@ def evaluate(
         raise typer.Exit(1)
 
 
+@twin_app.command("export")
 def export(
     tenant: Annotated[str, typer.Argument(help="Tenant name.")],
     out: Annotated[Path, typer.Option(help="Folder for the bundle (new, or an older bundle).")],
@@ -71,13 +130,13 @@ def export(
 ) -> None:
     """Write the twin bundle for the SME: refused unless the twin's last evaluation passed."""
     from testbench.audit import AuditLog
-    from testbench.bundle import export_bundle
-    from testbench.bundle_guard import pseudonyms_in_lake, tenant_secrets
-    from testbench.twin_evaluation import load_evaluation
-    from testbench.twins import TwinStore
+    from testbench.twins.bundle.export import export_bundle
+    from testbench.twins.bundle.guard import pseudonyms_in_lake, tenant_secrets
+    from testbench.twins.evaluation import load_evaluation
+    from testbench.twins.store import TwinStore
 
     owner, lake = lake_of(tenant)
-    store = TwinStore(settings(), owner)
+    store = TwinStore(cli_settings(), owner)
     twin_id = store.resolve(twin)
     stored = load_evaluation(store, twin_id)
     if stored is None:

@@ -21,14 +21,14 @@ from typing import Any
 
 import pandas as pd
 
+from common.executor import Executor, TaskFailed
 from testbench import __version__
 from testbench.audit import AuditLog
 from testbench.config import Settings
 from testbench.disclosure import DisclosureChecker, DisclosurePolicy
-from testbench.errors import SpecError, TestbenchError
+from testbench.errors import TestbenchError
 from testbench.evidence.figures import validation_figures
 from testbench.evidence.writer import TAG_REQUESTER, EvidenceWriter
-from testbench.jobs.executor import Executor, TaskFailed
 from testbench.jobs.model_card import model_card
 from testbench.jobs.summaries import regime_evidence
 from testbench.jobs.validation import (
@@ -46,6 +46,7 @@ from testbench.spec import (
     resolve_cohort,
     run_cohort_sql,
 )
+from testbench.spec.errors import SpecError
 
 Progress = Callable[[str], None]
 DATA_CHOICES = ("real", "twin")
@@ -89,7 +90,7 @@ def validate_in_lake(
     """
     from testbench.lake.lake import tenant_lake
     from testbench.tenants import TenantRegistry
-    from testbench.twins import TwinStore, holdout_units
+    from testbench.twins.store import TwinStore, holdout_units
 
     if data not in DATA_CHOICES:
         raise TestbenchError(f"--data must be one of {', '.join(DATA_CHOICES)}; got {data!r}")
@@ -191,7 +192,7 @@ def validate_bundle(
     progress: Progress | None = None,
 ) -> ValidationOutcome:
     """Run a spec on a twin bundle (an SME's laptop: no lake, no key, nothing logged)."""
-    from testbench.bundle import load_bundle
+    from testbench.twins.bundle.export import load_bundle
 
     say = progress or (lambda _m: None)
     spec = load_spec(spec_path)
@@ -229,7 +230,7 @@ def _evaluate(
     sources: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], DisclosureChecker, Any]:
     """The shared core: job, evidence, model card, release decision, checker."""
-    from testbench.jobs.executor import SerialExecutor
+    from common.executor import SerialExecutor
 
     # SQL without ORDER BY returns rows in whatever order DuckDB's threads finish; sort by the
     # unit id so splits, folds and bootstraps are the same on every run and every machine.

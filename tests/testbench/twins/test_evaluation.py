@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from common.executor import SerialExecutor
 from specs import TABLES
 from testbench.config import Settings
 from testbench.errors import TestbenchError
-from testbench.jobs import SerialExecutor
 from testbench.lake.lake import tenant_lake
 from testbench.lake.simulated import fill_simulated
 from testbench.tenants import TenantRegistry
-from testbench.twin_evaluation import evaluate_twin, load_evaluation
-from testbench.twins import TwinStore, build_twin, holdout_units
+from testbench.twins.evaluation import evaluate_twin, load_evaluation
+from testbench.twins.store import TwinStore, build_twin, holdout_units
 
 
 @pytest.fixture(scope="module")

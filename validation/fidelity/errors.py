@@ -1,0 +1,15 @@
+"""Errors of the fidelity metrics."""
+
+from __future__ import annotations
+
+
+class FidelityInputError(ValueError):
+    """The real tables, the twin and the metadata do not describe the same lake.
+
+    The message names the table and columns at fault; rebuild the twin from the same lake, or
+    build the metadata from the real tables (``generators.twin.metadata.build_metadata``).
+    """
+
+
+class DriftReportMissing(LookupError):
+    """No drift report exists for the table asked for."""
