@@ -73,7 +73,7 @@ def test_every_key_the_source_uses_is_in_both_catalogues() -> None:
 
 def test_every_gate_check_has_a_name_in_both_languages() -> None:
     from dashboards.screens.privacy import CHECK_KEYS
-    from testbench.gate import DEFAULT_RULES
+    from testbench.twins.gate import DEFAULT_RULES
 
     assert set(DEFAULT_RULES) <= set(CHECK_KEYS), "name the new gate check in the catalogues"
 
