@@ -399,12 +399,13 @@ def _failure(filename: str, function: str, source: str, error: Any) -> Sandboxed
             "twin bundle to see why (the operator's job log has the reason)",
             stage=stage,
         )
-    name = _known_exception(error.get("module"), error.get("name"))
+    kind = _known_exception(error.get("module"), error.get("name"))
+    name = kind.__name__ if kind is not None else None
     line = error.get("line")
     n_lines = source.count("\n") + 1
     line = line if isinstance(line, int) and 1 <= line <= n_lines else None
     where = f" at {filename} line {line}" if line is not None else f" in {filename}"
-    if name == "MemoryError":
+    if kind is not None and issubclass(kind, MemoryError):
         return SandboxLimitExceeded(
             f"the model code ran out of memory while {doing}{where}; use less memory or ask "
             "the operator for a larger limit",
@@ -419,15 +420,16 @@ def _failure(filename: str, function: str, source: str, error: Any) -> Sandboxed
     )
 
 
-def _known_exception(module: Any, name: Any) -> str | None:
-    """``name`` when it is an exception class of Python or a library already loaded here."""
+def _known_exception(module: Any, name: Any) -> type[BaseException] | None:
+    """The exception class of Python or of a library already loaded here that the runner
+    named, or None (a class the model file defines, or anything else)."""
     if not isinstance(module, str) or not isinstance(name, str):
         return None
     if module != "builtins" and not module.startswith(_KNOWN_EXCEPTION_MODULES[1:]):
         return None
     loaded = builtins if module == "builtins" else sys.modules.get(module)
     kind = getattr(loaded, name, None) if loaded is not None else None
-    return name if isinstance(kind, type) and issubclass(kind, BaseException) else None
+    return kind if isinstance(kind, type) and issubclass(kind, BaseException) else None
 
 
 def _predictions(request: FitRequest, blobs: dict[str, bytes]) -> dict[str, np.ndarray]:

@@ -1,0 +1,141 @@
+"""A benign model gives, in the sandbox, exactly the numbers today's in-process job gives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from testbench.jobs.sandbox import (
+    REGRESSION,
+    FitOutcome,
+    FitRequest,
+    ImportanceRequest,
+    MembershipRequest,
+    ModelCode,
+    SandboxLimits,
+    check_model_release,
+    run_sandboxed,
+    run_unsandboxed,
+)
+from testbench.jobs.tasks import FitTask, InspectTask, fit_task, inspect_task
+from testbench.spec.estimator import build_estimator
+
+if TYPE_CHECKING:
+    from conftest import Cohort
+
+pytestmark = pytest.mark.timeout(120)
+
+PIPELINE = """\
+from sklearn.compose import make_column_transformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+
+def build_model():
+    columns = make_column_transformer(
+        (StandardScaler(), ["age", "weight"]), (OneHotEncoder(), ["kommune"])
+    )
+    return make_pipeline(columns, LogisticRegression())
+"""
+
+BOOSTING = """\
+from sklearn.ensemble import GradientBoostingRegressor
+
+
+def build_model():
+    return GradientBoostingRegressor(n_estimators=30, max_depth=2, random_state=3)
+"""
+
+
+def _today(request: FitRequest, target: str = "y") -> tuple[np.ndarray, list, dict | None]:
+    """Prediction, importance and membership as fit_task and inspect_task compute them."""
+    features = tuple(request.train_x.columns)
+    test = request.predict["test"]
+    assert request.importance is not None
+    train = request.train_x.assign(**{target: request.train_y})
+    test = test.assign(**{target: request.importance.y})
+    code = request.code
+    fitted = fit_task(
+        FitTask(
+            regime="TRTR",
+            fold=None,
+            task=request.task,
+            train=train,
+            test=test,
+            features=features,
+            target=target,
+            model_factory=lambda: build_estimator(
+                code.source, Path(code.filename), code.function, request.task
+            ),
+        )
+    )
+    assert fitted.model is not None
+    inspected = inspect_task(
+        InspectTask(
+            regime="TRTR",
+            task=request.task,
+            model=fitted.model,
+            train=train,
+            test=test,
+            features=features,
+            target=target,
+            seed=request.importance.seed,
+            membership=request.membership is not None,
+        )
+    )
+    return fitted.prediction, inspected.importance, inspected.membership
+
+
+def _assert_same(outcome: FitOutcome, today: tuple[np.ndarray, list, dict | None]) -> None:
+    prediction, importance, membership = today
+    assert outcome.predictions["test"].tobytes() == prediction.tobytes()
+    assert outcome.importance == importance
+    assert outcome.membership == membership
+
+
+def test_a_pipeline_gives_the_numbers_of_fit_task_and_inspect_task(
+    sandbox: None, cohort: Cohort, tmp_path: Path, binary_request: Callable[..., FitRequest]
+) -> None:
+    request = binary_request(cohort, PIPELINE, inspect=True, export_model=True)
+
+    outcome = run_sandboxed(request, SandboxLimits(), tmp_path / "job.log")
+
+    _assert_same(outcome, _today(request))
+    in_process = run_unsandboxed(request)
+    _assert_same(
+        outcome, (in_process.predictions["test"], in_process.importance, in_process.membership)
+    )
+    assert outcome.estimator == "Pipeline(LogisticRegression)"
+    assert not outcome.instance_based
+    assert "sklearn.linear_model._logistic.LogisticRegression" in outcome.model_types
+    assert outcome.model_types == in_process.model_types
+    assert outcome.model_file is not None
+    assert check_model_release(outcome.model_file, len(cohort.train), 3).released
+
+
+def test_gradient_boosting_regression_gives_the_same_numbers(
+    sandbox: None, cohort: Cohort, tmp_path: Path
+) -> None:
+    y_train = cohort.train["age"].to_numpy() * 0.5 + cohort.train["weight"].to_numpy()
+    y_test = cohort.test["age"].to_numpy() * 0.5 + cohort.test["weight"].to_numpy()
+    features = cohort.train[["age", "weight"]]
+    request = FitRequest(
+        code=ModelCode(BOOSTING),
+        task=REGRESSION,
+        train_x=features,
+        train_y=y_train,
+        predict={"test": cohort.test[["age", "weight"]]},
+        importance=ImportanceRequest("test", y_test, seed=11),
+        membership=MembershipRequest("test", y_test, seed=11),
+    )
+
+    outcome = run_sandboxed(request, SandboxLimits(), tmp_path / "job.log")
+
+    _assert_same(outcome, _today(request))
+    assert outcome.estimator == "GradientBoostingRegressor"
+    assert outcome.model_file is None
