@@ -24,7 +24,9 @@ The rule (all must hold):
 
 A model whose size grows with its training rows fails rule 3 or 4 once the data is large
 enough; a fixed-size model (a linear model, a depth-limited ensemble) passes both once the
-cohort holds more values than the model has parameters.
+cohort holds more values than the model stores. Everything counts, random-number state
+included (a boosted tree ensemble keeps 624 numbers per tree): once the model code ran in
+the process that wrote the file, any allowed container could carry data.
 """
 
 from __future__ import annotations
@@ -156,8 +158,17 @@ def _allowed(module: str, name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def _sizes(schema: Any, archive: zipfile.ZipFile) -> Iterator[tuple[int, int]]:
-    """(longest axis or length, stored values) of every array, container and string."""
+    """(longest axis or length, stored values) of every array, container and string.
+
+    A node whose ``__id__`` was seen before is the same object stored again (skops loads
+    it once, from memory), so it is counted once.
+    """
+    seen: set[str] = set()
     for node in _nodes(schema):
+        identity = str(node.get("__id__"))
+        if identity in seen:
+            continue
+        seen.add(identity)
         content = node.get("content")
         if node.get("__loader__") == "NdArrayNode" and node.get("type") == "numpy":
             shape, fields = _npy_header(archive, str(node.get("file")))
