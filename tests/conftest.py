@@ -53,7 +53,7 @@ def story_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     tenant create -> lake simulate (800 persons) -> twin build (bef, lpr_a_kontakt) ->
     twin evaluate -> validate a light spec on the real lake beside the twin (draft run).
     """
-    from specs import TABLES, write_contact_spec
+    from testkit.specs import TABLES, write_contact_spec
 
     root = tmp_path_factory.mktemp("story")
     home = root / "home"

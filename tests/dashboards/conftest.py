@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence_factory import EvidenceStore, build_store
+from testkit.evidence_factory import EvidenceStore, build_store
 
 
 @pytest.fixture(scope="session")

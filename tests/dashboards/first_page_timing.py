@@ -27,12 +27,12 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "helpers"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 
 def _log_store(home: Path, runs: int) -> str:
-    from evidence_factory import build_evidence, for_tenant, log_runs
     from testbench.config import Settings
+    from testkit.evidence_factory import build_evidence, for_tenant, log_runs
 
     settings = Settings(home=home)
     evidence = build_evidence(seed=7, n=1500, bootstrap=200)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dashboards.access import resolve_access
-from evidence_factory import EvidenceStore
 from testbench.evidence.reader import find_twin_evaluation, list_published
 from testbench.viewers import verify
+from testkit.evidence_factory import EvidenceStore
 
 
 def test_access_rules() -> None:

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards.i18n import LANGUAGES, catalogue, count, day, estimate, number, t, timestamp
-from evidence_factory import EvidenceStore as Store
+from testkit.evidence_factory import EvidenceStore as Store
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 APP = str(DASHBOARDS / "app.py")

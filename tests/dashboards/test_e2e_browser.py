@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from dashboards.i18n import day, estimate, t
-from evidence_factory import EvidenceStore
-from network import free_port
+from testkit.evidence_factory import EvidenceStore
+from testkit.network import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"

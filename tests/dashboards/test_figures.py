@@ -16,7 +16,7 @@ from dashboards.figures import (
     roc_figure,
 )
 from dashboards.i18n import t
-from evidence_factory import EvidenceStore
+from testkit.evidence_factory import EvidenceStore
 
 
 def _traces(fig: Any) -> dict[str, Any]:

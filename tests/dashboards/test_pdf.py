@@ -6,7 +6,7 @@ import pytest
 
 from dashboards.pdf import markdown_pdf
 from dashboards.screens.model_card import file_stem
-from evidence_factory import EvidenceStore
+from testkit.evidence_factory import EvidenceStore
 
 
 def test_the_model_card_becomes_a_pdf_with_an_embedded_unicode_font(

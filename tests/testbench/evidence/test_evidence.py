@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from network import free_port
 from testbench.config import Settings
 from testbench.evidence import EvidenceWriter, list_runs
 from testbench.evidence.reader import load_evidence
+from testkit.network import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 

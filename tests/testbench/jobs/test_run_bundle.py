@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gate_inputs import PASSING
 from testbench.config import Settings
 from testbench.tenants import TenantRegistry
 from testbench.twins.bundle.export import export_bundle
 from testbench.twins.gate import PrivacyGate
 from testbench.twins.store import TwinStore
+from testkit.gate_inputs import PASSING
 
 
 def test_bundle_run_gives_the_twin_regime_of_the_lake_run(story_home, tmp_path: Path, cli) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from network import free_port
-from specs import write_contact_spec
 from testbench.config import Settings
 from testbench.jobs.submit import SubmitError, follow, submit_validation
+from testkit.network import free_port
+from testkit.specs import write_contact_spec
 
 RAY = Path(sys.executable).with_name("ray")
 

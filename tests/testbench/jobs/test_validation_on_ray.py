@@ -8,9 +8,9 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from common.executor import RayExecutor, SerialExecutor, TaskFailed
-from specs import MODEL, write_contact_spec
 from testbench.config import Settings
 from testbench.jobs.run import validate_in_lake
+from testkit.specs import MODEL, write_contact_spec
 
 # The light spec's model, with a classifier whose fit kills its own worker process: once
 # (the marker file then exists) or every time.

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from extract_files import write_csv
 from generators.relations import Relation
 from testbench.lake import Lake
 from testbench.lake.catalogue import catalogue, catalogue_lines, lake_status, shown_count
 from testbench.lake.ingest.pipeline import ingest_file
+from testkit.extract_files import write_csv
 
 PSEUDONYM_KEY = "p" * 64
 

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from sdv.metadata import Metadata
 
-from gate_inputs import PASSING
 from generators.relations import Relation
 from testbench.config import Settings
 from testbench.lake import Lake, tenant_lake
@@ -30,6 +29,7 @@ from testbench.twins.bundle.export import (
 from testbench.twins.errors import GateFailed
 from testbench.twins.gate import PrivacyGate
 from testbench.twins.store import TwinStore, build_twin
+from testkit.gate_inputs import PASSING
 
 FILES = {
     "bundle.json",

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from common.executor import SerialExecutor
-from specs import TABLES
 from testbench.config import Settings
 from testbench.errors import TestbenchError
 from testbench.lake.lake import tenant_lake
@@ -18,6 +17,7 @@ from testbench.lake.simulated import fill_simulated
 from testbench.tenants import TenantRegistry
 from testbench.twins.evaluation import evaluate_twin, load_evaluation
 from testbench.twins.store import TwinStore, build_twin, holdout_units
+from testkit.specs import TABLES
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from gate_inputs import PASSING
 from testbench.twins.errors import GateFailed
 from testbench.twins.gate import (
     DEFAULT_RULES,
@@ -20,6 +19,7 @@ from testbench.twins.gate import (
     PrivacyGate,
     gate_values,
 )
+from testkit.gate_inputs import PASSING
 
 # One value per check that breaks the default policy.
 BAD: dict[str, object] = {

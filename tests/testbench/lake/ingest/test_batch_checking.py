@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract_files import write_csv
 from testbench.lake import Lake
 from testbench.lake.ingest import pipeline as pipeline_module
 from testbench.lake.ingest import readers as readers_module
@@ -31,6 +30,7 @@ from testbench.lake.ingest.planning import plan_table
 from testbench.lake.ingest.pseudonyms import _keyed_sha256
 from testbench.lake.ingest.quarantine import INGEST_ID, INGESTED_AT, QUARANTINE_PREFIX
 from testbench.lake.ingest.row_checks import TableChecker, check_coded
+from testkit.extract_files import write_csv
 
 KEY = "p" * 64
 LAKE_KEY = "k" * 64

@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract_files import write_csv
 from testbench.lake.ingest import pseudonyms as pseudonyms_module
 from testbench.lake.ingest.careful_reader import read_extract
 from testbench.lake.ingest.column_types import ColumnType, infer_type, parse
@@ -29,6 +28,7 @@ from testbench.lake.ingest.errors import IngestError, MissingColumn
 from testbench.lake.ingest.planning import parse_foreign_key, plan_table
 from testbench.lake.ingest.pseudonyms import CPR_MASK, cpr_digits, pseudonym
 from testbench.lake.ingest.row_checks import REASON, SOURCE_ROW, CheckedRows, _Problems, check_rows
+from testkit.extract_files import write_csv
 
 KEY = "p" * 64
 NOT_A_CPR = "310299-1234"  # 31 February: CPR-shaped but no one's number

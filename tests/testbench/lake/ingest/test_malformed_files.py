@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from extract_files import write_csv
 from testbench.audit import AuditLog
 from testbench.lake import Lake
 from testbench.lake.ingest.errors import UnreadableFile
 from testbench.lake.ingest.pipeline import ingest_file
 from testbench.lake.writer import LakeWriter
+from testkit.extract_files import write_csv
 
 LAKE_KEY = "k" * 64
 PSEUDONYM_KEY = "p" * 64

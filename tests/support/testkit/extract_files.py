@@ -1,4 +1,4 @@
-"""Small extract files for ingestion tests (tests/helpers is on pytest's pythonpath)."""
+"""Small extract files for ingestion tests."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twin_evidence_factory import twin_evaluation
+from testkit.twin_evidence_factory import twin_evaluation
 
 TARGET = "needs_home_care_1y"  # binary outcome
 STAY = "liggetid"  # length of hospital stay in days: the regression outcome
