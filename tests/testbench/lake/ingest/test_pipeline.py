@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extract_files import write_csv
 from generators.relations import Relation
 from testbench.lake import Lake
 from testbench.lake.ingest.contracts import CONTRACTS
@@ -26,6 +25,7 @@ from testbench.lake.ingest.errors import (
 )
 from testbench.lake.ingest.pipeline import ingest_file, quarantined_rows
 from testbench.lake.ingest.pseudonyms import CPR_MASK, pseudonym
+from testkit.extract_files import write_csv
 
 LAKE_KEY = "k" * 64
 PSEUDONYM_KEY = "p" * 64
