@@ -36,12 +36,13 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-# The browser test drives Debian's Chromium (Playwright never downloads a browser here).
-chromium:  ## Install Chromium for the browser test when it is missing
-	@command -v chromium >/dev/null || \
-	if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
-	elif command -v sudo >/dev/null; then sudo apt-get update && sudo apt-get install -y chromium; \
-	else echo "chromium is missing and there is no sudo: the browser test will be skipped" >&2; fi
+# The browser test drives Debian's Chromium (Playwright never downloads a browser here);
+# the sandbox for SME model code (testbench/jobs/sandbox) runs it under Debian's bubblewrap.
+chromium:  ## Install Chromium (browser test) and bubblewrap (model sandbox) when missing
+	@command -v chromium >/dev/null && command -v bwrap >/dev/null || \
+	if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium bubblewrap; \
+	elif command -v sudo >/dev/null; then sudo apt-get update && sudo apt-get install -y chromium bubblewrap; \
+	else echo "chromium or bubblewrap is missing and there is no sudo: the browser and sandbox tests will be skipped" >&2; fi
 
 test: chromium lint typecheck pytest  ## ruff, mypy and the fast tests (installs chromium if missing)
 
