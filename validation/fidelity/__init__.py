@@ -1,4 +1,4 @@
-"""Fidelity of a synthetic twin: how closely it reproduces the real tables."""
+"""Fidelity of synthetic data: how closely it reproduces the real tables."""
 
 from validation.fidelity.columns import FidelityInputError
 from validation.fidelity.diagnostic import DiagnosticResult, diagnostic_report

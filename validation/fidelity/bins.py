@@ -1,4 +1,4 @@
-"""Real and twin counts per bin or category, safe to publish as shares.
+"""Real and synthetic counts per bin or category, safe to publish as shares.
 
 Every bin this module returns holds at least ``min_count`` real rows: a numeric bin with fewer
 is merged with a neighbour, a rare category goes into "other". A share of such a bin never
@@ -29,7 +29,7 @@ class Binned:
 
     labels: list[str]  # one per bin, in display order
     real: np.ndarray  # real rows per bin (int)
-    twin: np.ndarray  # twin rows per bin (int)
+    synthetic: np.ndarray  # synthetic rows per bin (int)
 
 
 def _merge_small(real: np.ndarray, min_count: int) -> list[tuple[int, int]]:
@@ -73,7 +73,7 @@ def _decimals(step: float) -> int:
 
 def _on_edges(
     real: np.ndarray,
-    twin: np.ndarray,
+    synthetic: np.ndarray,
     edges: np.ndarray,
     label: Callable[[int, int], str],
     min_count: int,
@@ -82,12 +82,14 @@ def _on_edges(
     interior = edges[1:-1]
     n_bins = len(edges) - 1
     real_counts = np.bincount(np.searchsorted(interior, real, side="right"), minlength=n_bins)
-    twin_counts = np.bincount(np.searchsorted(interior, twin, side="right"), minlength=n_bins)
+    synthetic_counts = np.bincount(
+        np.searchsorted(interior, synthetic, side="right"), minlength=n_bins
+    )
     groups = _merge_small(real_counts, min_count)
     return Binned(
         labels=[label(start, stop) for start, stop in groups],
         real=np.array([real_counts[a:b].sum() for a, b in groups], dtype=np.int64),
-        twin=np.array([twin_counts[a:b].sum() for a, b in groups], dtype=np.int64),
+        synthetic=np.array([synthetic_counts[a:b].sum() for a, b in groups], dtype=np.int64),
     )
 
 
@@ -101,12 +103,12 @@ def _open_label(first: str, last: str, start: int, stop: int, n_bins: int) -> st
     return f"{first}–{last}"
 
 
-def number_bins(real: np.ndarray, twin: np.ndarray, *, bins: int, min_count: int) -> Binned:
+def number_bins(real: np.ndarray, synthetic: np.ndarray, *, bins: int, min_count: int) -> Binned:
     """Bin present numbers on nice edges spanning the bulk of the real values.
 
     Args:
         real: real values (finite floats, at least one).
-        twin: twin values (finite floats).
+        synthetic: synthetic values (finite floats).
         bins: the most bins before merging.
         min_count: fewest real values a published bin may hold.
 
@@ -137,7 +139,7 @@ def number_bins(real: np.ndarray, twin: np.ndarray, *, bins: int, min_count: int
             len(edges) - 1,
         )
 
-    return _on_edges(real, twin, edges, label, min_count)
+    return _on_edges(real, synthetic, edges, label, min_count)
 
 
 # Calendar units for date bins: how a date becomes a whole number of units, and back to text.
@@ -160,12 +162,12 @@ def _format_unit(index: int, unit: str) -> str:
     return str((pd.Timestamp(0) + pd.Timedelta(days=index)).date())
 
 
-def date_bins(real: pd.Series, twin: pd.Series, *, bins: int, min_count: int) -> Binned:
+def date_bins(real: pd.Series, synthetic: pd.Series, *, bins: int, min_count: int) -> Binned:
     """Bin present datetimes by whole years, months or days, whichever gives up to ``bins``.
 
     Args:
         real: real datetimes (no missing values, at least one).
-        twin: twin datetimes (no missing values).
+        synthetic: synthetic datetimes (no missing values).
         bins: the most bins before merging.
         min_count: fewest real values a published bin may hold.
 
@@ -175,7 +177,7 @@ def date_bins(real: pd.Series, twin: pd.Series, *, bins: int, min_count: int) ->
     """
     span_days = (real.max() - real.min()) / pd.Timedelta(days=1)
     unit = "Y" if span_days >= 5 * 365.25 else "M" if span_days >= 5 * 30.4 else "D"
-    real_units, twin_units = _date_units(real, unit), _date_units(twin, unit)
+    real_units, synthetic_units = _date_units(real, unit), _date_units(synthetic, unit)
     lo, hi = int(real_units.min()), int(real_units.max())
     step = next((s for s in _UNIT_STEPS[unit] if (hi - lo) // s + 1 <= bins), None)
     if step is None:  # a very long span: fall back on a plain nice step
@@ -194,12 +196,12 @@ def date_bins(real: pd.Series, twin: pd.Series, *, bins: int, min_count: int) ->
             return a
         return _open_label(a, b, first, stop, n_bins)
 
-    return _on_edges(real_units, twin_units, edges, label, min_count)
+    return _on_edges(real_units, synthetic_units, edges, label, min_count)
 
 
 def category_bins(
     real: pd.Series,
-    twin: pd.Series,
+    synthetic: pd.Series,
     *,
     top: int,
     min_count: int,
@@ -209,41 +211,41 @@ def category_bins(
 
     Args:
         real: real labels (text, with missing values as ``MISSING``).
-        twin: twin labels, the same way.
+        synthetic: synthetic labels, the same way.
         top: the most categories shown on their own, besides "other".
         min_count: fewest real rows a shown category, and "other", may hold.
         by_value: order shown categories by their numeric value (codes such as 1, 2, 9)
             rather than by real frequency.
 
     Returns:
-        Labelled counts; "other" holds every other category, twin-only ones included, and is
+        Labelled counts; "other" holds every other category, synthetic-only ones included, and is
         left out when it holds no row on either side.
     """
     real_counts = real.value_counts()
-    twin_counts = twin.value_counts()
+    synthetic_counts = synthetic.value_counts()
     shown = [str(c) for c, n in real_counts.items() if n >= min_count]
     shown = sorted(shown, key=lambda c: (-int(real_counts[c]), c))[:top]
-    total_real, total_twin = len(real), len(twin)
+    total_real, total_synthetic = len(real), len(synthetic)
 
     def other(shown: list[str]) -> tuple[int, int]:
         return (
             total_real - int(real_counts.reindex(shown).sum()),
-            total_twin - int(twin_counts.reindex(shown).fillna(0).sum()),
+            total_synthetic - int(synthetic_counts.reindex(shown).fillna(0).sum()),
         )
 
     # "other" needs min_count real rows too, whenever it is shown: give it the smallest
     # shown categories until it has them.
-    other_real, other_twin = other(shown)
-    while shown and (other_real or other_twin) and other_real < min_count:
+    other_real, other_synthetic = other(shown)
+    while shown and (other_real or other_synthetic) and other_real < min_count:
         shown.pop()
-        other_real, other_twin = other(shown)
+        other_real, other_synthetic = other(shown)
     if by_value:
         shown.sort(key=lambda c: (c == MISSING, float(c) if c != MISSING else 0.0))
     labels = list(shown)
     real_out = [int(real_counts[c]) for c in shown]
-    twin_out = [int(twin_counts.get(c, 0)) for c in shown]
-    if other_real or other_twin:
+    synthetic_out = [int(synthetic_counts.get(c, 0)) for c in shown]
+    if other_real or other_synthetic:
         labels.append(OTHER)
         real_out.append(other_real)
-        twin_out.append(other_twin)
-    return Binned(labels, np.array(real_out, np.int64), np.array(twin_out, np.int64))
+        synthetic_out.append(other_synthetic)
+    return Binned(labels, np.array(real_out, np.int64), np.array(synthetic_out, np.int64))

@@ -1,7 +1,7 @@
-"""Which columns of a twin are compared with the real ones, and how.
+"""Which columns of synthetic tables are compared with the real ones, and how.
 
 Drift reports and column figures compare attribute columns only: keys (SDV sdtype ``id``) are
-fresh in a twin by design, so comparing them says nothing about fidelity.
+fresh in synthetic data by design, so comparing them says nothing about fidelity.
 """
 
 from __future__ import annotations
@@ -69,32 +69,33 @@ def compared_columns(metadata: Mapping[str, Any], table: str) -> dict[str, str]:
 
 def check_same_lake(
     real: Mapping[str, pd.DataFrame],
-    twin: Mapping[str, pd.DataFrame],
+    synthetic: Mapping[str, pd.DataFrame],
     metadata: Mapping[str, Any],
 ) -> None:
-    """Check that real and twin hold the same tables, each with every compared column.
+    """Check that real and synthetic data hold the same tables, each with every compared column.
 
     Args:
         real: table name -> real rows.
-        twin: table name -> twin rows.
+        synthetic: table name -> synthetic rows.
         metadata: multi-table metadata dictionary.
 
     Raises:
         FidelityInputError: naming the first missing table or columns.
     """
-    missing_tables = sorted(set(real) ^ set(twin))
+    missing_tables = sorted(set(real) ^ set(synthetic))
     if missing_tables:
         raise FidelityInputError(
-            f"Real and twin differ in tables {missing_tables}; evaluate a twin of this lake."
+            f"Real and synthetic data differ in tables {missing_tables}; evaluate synthetic "
+            "data of this lake."
         )
     for name in real:
         wanted = compared_columns(metadata, name)
-        for side, frames in (("real", real), ("twin", twin)):
+        for side, frames in (("real", real), ("synthetic", synthetic)):
             absent = [col for col in wanted if col not in frames[name].columns]
             if absent:
                 raise FidelityInputError(
                     f"The {side} table {name!r} lacks columns {absent} that the metadata "
-                    "describes; rebuild the twin or the metadata from the same lake."
+                    "describes; rebuild the synthetic data or the metadata from the same lake."
                 )
 
 

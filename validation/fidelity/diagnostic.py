@@ -1,4 +1,4 @@
-"""SDMetrics' DiagnosticReport: is the twin structurally valid (1.0 means fully valid)?"""
+"""SDMetrics' DiagnosticReport: is synthetic data structurally valid (1.0 means fully valid)?"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from validation.fidelity.quality import property_scores
 
 @dataclass(frozen=True)
 class DiagnosticResult:
-    """Validity scores between 0 and 1; a valid twin scores 1.0 on each."""
+    """Validity scores between 0 and 1; valid synthetic data scores 1.0 on each."""
 
     overall: float  # SDMetrics DiagnosticReport overall score
     properties: dict[str, float]  # "Data Validity", "Data Structure", "Relationship Validity"
@@ -24,7 +24,7 @@ def diagnostic_report(
     metadata: dict[str, Any],
 ) -> DiagnosticResult:
     """Run SDMetrics' DiagnosticReport (key uniqueness, ranges, categories, referential
-    integrity, cardinality bounds) on a multi-table twin."""
+    integrity, cardinality bounds) on multi-table synthetic data."""
     from sdmetrics.reports import DiagnosticReport
 
     report = DiagnosticReport()

@@ -1,10 +1,10 @@
-"""Evidently's data-drift report per table: which twin columns drift from the real ones.
+"""Evidently's data-drift report per table: which synthetic columns drift from the real ones.
 
 Evidently picks a test per column from its type and the number of rows: with more than 1,000
-reference rows, the normed Wasserstein distance for numbers (Jensen-Shannon for numbers with at
-most 5 values) and the Jensen-Shannon distance for categories (drift when the distance is at
-least 0.1); with fewer, the Kolmogorov-Smirnov, chi-square or Z test (drift when the p-value is
-below 0.05).
+real rows (Evidently's reference data), the normed Wasserstein distance for numbers
+(Jensen-Shannon for numbers with at most 5 values) and the Jensen-Shannon distance for
+categories (drift when the distance is at least 0.1); with fewer, the Kolmogorov-Smirnov,
+chi-square or Z test (drift when the p-value is below 0.05).
 
 The report's HTML shows distributions of the real rows. It is for the operator inside the lake
 and has not passed disclosure control: only the counts and scores in :class:`TableDrift` may be
@@ -45,7 +45,7 @@ class ColumnDrift:
 
 @dataclass(frozen=True)
 class TableDrift:
-    """Evidently's data-drift verdict on one table (twin as current, real as reference)."""
+    """Evidently's data-drift verdict on one table (synthetic as current, real as reference)."""
 
     table: str  # table name
     columns: int  # number of columns tested (keys and empty columns are not)
@@ -53,7 +53,7 @@ class TableDrift:
     share: float  # drifted / columns (0.0 when no column could be tested)
     column_drift: dict[str, ColumnDrift]  # per tested column
     rows_real: int  # real rows compared (after sampling)
-    rows_twin: int  # twin rows compared (after sampling)
+    rows_synthetic: int  # synthetic rows compared (after sampling)
     sampled: bool  # True when either side was sampled down to `max_rows`
     skipped: tuple[str, ...] = ()  # compared columns left out: empty on one side
     seconds: float = 0.0  # time taken on this table, tests and HTML
@@ -89,17 +89,18 @@ def _sample(frame: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFram
     return frame.sample(max_rows, random_state=seed)
 
 
-def _score(reference: pd.Series, current: pd.Series, numeric: bool) -> ColumnDrift:
+def _score(real: pd.Series, synthetic: pd.Series, numeric: bool) -> ColumnDrift:
     # Evidently's own choice of test and threshold, as its DataDriftPreset makes it per column
     # (legacy get_one_column_drift): infinities are missing, missing values are dropped.
+    # Evidently's reference data is the real column, its current data the synthetic one.
     from evidently.legacy.calculations.stattests.registry import get_stattest
     from evidently.legacy.core import ColumnType
 
     kind = ColumnType.Numerical if numeric else ColumnType.Categorical
-    reference = reference.replace([np.inf, -np.inf], np.nan).dropna()
-    current = current.replace([np.inf, -np.inf], np.nan).dropna()
-    test = get_stattest(reference, current, kind, None)
-    result = test(reference, current, kind, None)
+    real = real.replace([np.inf, -np.inf], np.nan).dropna()
+    synthetic = synthetic.replace([np.inf, -np.inf], np.nan).dropna()
+    test = get_stattest(real, synthetic, kind, None)
+    result = test(real, synthetic, kind, None)
     return ColumnDrift(
         score=float(result.drift_score),
         method=str(test.display_name),
@@ -108,25 +109,26 @@ def _score(reference: pd.Series, current: pd.Series, numeric: bool) -> ColumnDri
     )
 
 
-def _html(reference: pd.DataFrame, current: pd.DataFrame, numeric: list[str]) -> str:
+def _html(real: pd.DataFrame, synthetic: pd.DataFrame, numeric: list[str]) -> str:
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
-    columns = list(reference.columns)
+    columns = list(real.columns)
     definition = DataDefinition(
         numerical_columns=numeric,
         categorical_columns=[col for col in columns if col not in numeric],
     )
+    # Report.run takes Evidently's current data (synthetic) first, then its reference (real).
     snapshot = Report([DataDriftPreset(columns=columns)], include_tests=True).run(
-        Dataset.from_pandas(current, data_definition=definition),
-        Dataset.from_pandas(reference, data_definition=definition),
+        Dataset.from_pandas(synthetic, data_definition=definition),
+        Dataset.from_pandas(real, data_definition=definition),
     )
     return str(snapshot.get_html_str(as_iframe=False))
 
 
 def table_drift(
     real: pd.DataFrame,
-    twin: pd.DataFrame,
+    synthetic: pd.DataFrame,
     metadata: Any,
     table: str,
     *,
@@ -134,14 +136,14 @@ def table_drift(
     seed: int = 0,
     html: bool = True,
 ) -> TableDrift:
-    """Run Evidently's data-drift tests on one table, the twin against the real rows.
+    """Run Evidently's data-drift tests on one table, the synthetic rows against the real ones.
 
     The scores are Evidently's own column tests, with the test and threshold its
     ``DataDriftPreset`` picks; the HTML is that preset's report on the same rows.
 
     Args:
-        real: the real table (the reference).
-        twin: the twin table (the current data).
+        real: the real table (Evidently's reference data).
+        synthetic: the synthetic table (Evidently's current data).
         metadata: SDV multi-table metadata (dict or ``Metadata``); key columns (sdtype ``id``)
             are not tested, datetime columns are tested as numbers of days.
         table: the table's name in the metadata.
@@ -160,12 +162,14 @@ def table_drift(
     started = time.perf_counter()
     sdtypes = compared_columns(metadata_dict(metadata), table)
     real_rows = _sample(real, max_rows, seed)
-    twin_rows = _sample(twin, max_rows, seed)
-    reference = _prepare(real_rows, sdtypes)
-    current = _prepare(twin_rows, sdtypes)
+    synthetic_rows = _sample(synthetic, max_rows, seed)
+    real_values = _prepare(real_rows, sdtypes)
+    synthetic_values = _prepare(synthetic_rows, sdtypes)
     # Evidently refuses a column with no values on one side; such a column is listed instead.
     skipped = tuple(
-        col for col in sdtypes if not reference[col].notna().any() or not current[col].notna().any()
+        col
+        for col in sdtypes
+        if not real_values[col].notna().any() or not synthetic_values[col].notna().any()
     )
     tested = [col for col in sdtypes if col not in skipped]
     numeric = [col for col in tested if sdtypes[col] in ("numerical", "datetime")]
@@ -173,8 +177,12 @@ def table_drift(
         # scipy and pandas warn inside Evidently on constant or tiny columns; the scores
         # are still defined, and the warnings are not ours to fix.
         warnings.simplefilter("ignore")
-        column_drift = {col: _score(reference[col], current[col], col in numeric) for col in tested}
-        report = _html(reference[tested], current[tested], numeric) if html and tested else ""
+        column_drift = {
+            col: _score(real_values[col], synthetic_values[col], col in numeric) for col in tested
+        }
+        report = (
+            _html(real_values[tested], synthetic_values[tested], numeric) if html and tested else ""
+        )
     drifted = sum(result.drifted for result in column_drift.values())
     return TableDrift(
         table=table,
@@ -183,8 +191,8 @@ def table_drift(
         share=drifted / len(column_drift) if column_drift else 0.0,
         column_drift=column_drift,
         rows_real=len(real_rows),
-        rows_twin=len(twin_rows),
-        sampled=len(real_rows) < len(real) or len(twin_rows) < len(twin),
+        rows_synthetic=len(synthetic_rows),
+        sampled=len(real_rows) < len(real) or len(synthetic_rows) < len(synthetic),
         skipped=skipped,
         seconds=time.perf_counter() - started,
         html=report,
@@ -193,7 +201,7 @@ def table_drift(
 
 def drift_report(
     real: Mapping[str, pd.DataFrame],
-    twin: Mapping[str, pd.DataFrame],
+    synthetic: Mapping[str, pd.DataFrame],
     metadata: Any,
     *,
     max_rows: int | None = DEFAULT_MAX_ROWS,
@@ -204,7 +212,7 @@ def drift_report(
 
     Args:
         real: table name -> real rows.
-        twin: table name -> twin rows (same tables).
+        synthetic: table name -> synthetic rows (same tables).
         metadata: SDV multi-table metadata (dict or ``Metadata``).
         max_rows: rows per side per table; see :func:`table_drift`.
         seed: seed of the sampling.
@@ -216,7 +224,7 @@ def drift_report(
     metadata = metadata_dict(metadata)
     return {
         name: table_drift(
-            real[name], twin[name], metadata, name, max_rows=max_rows, seed=seed, html=html
+            real[name], synthetic[name], metadata, name, max_rows=max_rows, seed=seed, html=html
         )
         for name in real
     }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 
 class FidelityInputError(ValueError):
-    """The real tables, the twin and the metadata do not describe the same lake.
+    """The real tables, the synthetic tables and the metadata do not describe the same lake.
 
-    The message names the table and columns at fault; rebuild the twin from the same lake, or
-    build the metadata from the real tables (``generators.twin.metadata.build_metadata``).
+    The message names the table and columns at fault; rebuild the synthetic data from the same
+    lake, or build the metadata from the real tables (``generators.twin.metadata.build_metadata``).
     """
 
 

@@ -1,4 +1,4 @@
-"""One call that measures a twin's fidelity: quality, validity, drift and per-column shares.
+"""One call that measures synthetic data's fidelity: quality, validity, drift, per-column shares.
 
 The result's :meth:`FidelityEvaluation.to_dict` gives the ``fidelity`` and ``columns`` parts of
 the twin-evaluation evidence (docs/evidence.md); the drift reports' HTML stays in the lake.
@@ -24,12 +24,12 @@ from validation.fidelity.quality import FidelityResult, quality_report
 
 @dataclass(frozen=True)
 class FidelityEvaluation:
-    """Everything measured about one twin's fidelity to its real lake."""
+    """Everything measured about the fidelity of one synthetic lake to its real lake."""
 
     quality: FidelityResult  # SDMetrics QualityReport: overall, properties, per table
     diagnostic: DiagnosticResult  # SDMetrics DiagnosticReport: overall, properties
     drift: dict[str, TableDrift]  # Evidently drift per table; empty when drift was off
-    columns: list[ColumnComparison]  # real vs twin shares per column, disclosure-safe
+    columns: list[ColumnComparison]  # real vs synthetic shares per column, disclosure-safe
     min_count: int  # fewest real rows behind any share in `columns`
     timings: dict[str, float] = field(default_factory=dict)  # seconds per part, and "total"
 
@@ -81,7 +81,7 @@ def _finite_dict(values: Mapping[str, float]) -> dict[str, float | None]:
 
 def evaluate_fidelity(
     real: dict[str, pd.DataFrame],
-    twin: dict[str, pd.DataFrame],
+    synthetic: dict[str, pd.DataFrame],
     metadata: Any,
     *,
     min_count: int = 5,
@@ -90,14 +90,14 @@ def evaluate_fidelity(
     drift_max_rows: int | None = DEFAULT_MAX_ROWS,
     seed: int = 0,
 ) -> FidelityEvaluation:
-    """Measure how faithfully a twin reproduces its real lake.
+    """Measure how faithfully synthetic tables reproduce their real lake.
 
     Runs SDMetrics' QualityReport and DiagnosticReport on the whole lake, Evidently's drift
     report per table (each side sampled to ``drift_max_rows``) and the per-column shares.
 
     Args:
         real: table name -> real rows.
-        twin: table name -> twin rows (same tables and columns).
+        synthetic: table name -> synthetic rows (same tables and columns).
         metadata: SDV multi-table metadata (dict or ``Metadata``), e.g. from
             ``generators.twin.metadata.build_metadata``.
         min_count: fewest real rows behind any published share (the disclosure rule).
@@ -111,7 +111,7 @@ def evaluate_fidelity(
         The evaluation; ``to_dict()`` gives the evidence parts.
 
     Raises:
-        FidelityInputError: if real, twin and metadata do not describe the same tables and
+        FidelityInputError: if real, synthetic and metadata do not describe the same tables and
             columns.
         ValueError: if min_count is below 1.
     """
@@ -119,7 +119,7 @@ def evaluate_fidelity(
         raise ValueError(f"min_count must be at least 1, got {min_count}.")
     started = time.perf_counter()
     metadata = metadata_dict(metadata)
-    check_same_lake(real, twin, metadata)
+    check_same_lake(real, synthetic, metadata)
     timings: dict[str, float] = {}
 
     def timed(part: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -128,20 +128,20 @@ def evaluate_fidelity(
         timings[part] = time.perf_counter() - begun
         return result
 
-    quality = timed("quality", quality_report, real, twin, metadata)
-    diagnostic = timed("diagnostic", diagnostic_report, real, twin, metadata)
+    quality = timed("quality", quality_report, real, synthetic, metadata)
+    diagnostic = timed("diagnostic", diagnostic_report, real, synthetic, metadata)
     drifts: dict[str, TableDrift] = {}
     if drift:
         drifts = timed(
             "drift",
             drift_report,
             real,
-            twin,
+            synthetic,
             metadata,
             max_rows=drift_max_rows,
             seed=seed,
             html=drift_reports,
         )
-    columns = timed("columns", compare_columns, real, twin, metadata, min_count=min_count)
+    columns = timed("columns", compare_columns, real, synthetic, metadata, min_count=min_count)
     timings["total"] = time.perf_counter() - started
     return FidelityEvaluation(quality, diagnostic, drifts, columns, min_count, timings)

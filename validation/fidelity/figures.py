@@ -1,4 +1,4 @@
-"""Per-column comparisons of real and twin, as publishable shares, and their plotly figure.
+"""Per-column comparisons of real and synthetic data, as publishable shares, and their figure.
 
 The dashboard draws one bar chart per column from the ``columns`` part of the evidence; the
 data come from :func:`compare_columns` and the chart from :func:`comparison_figure`, so the
@@ -20,26 +20,34 @@ from validation.fidelity.columns import as_datetimes, as_labels, compared_column
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-# Okabe & Ito's colour-blind-safe palette: blue for real, orange for twin.
+# Okabe & Ito's colour-blind-safe palette: blue for real, orange for synthetic.
 REAL_COLOUR = "#0072B2"
-TWIN_COLOUR = "#E69F00"
+SYNTHETIC_COLOUR = "#E69F00"
 FONT_SIZE = 18  # px; read from the back of a meeting room
 
 
 @dataclass(frozen=True)
 class ColumnComparison:
-    """Shares of real and twin rows per bin or category of one column."""
+    """Shares of real and synthetic rows per bin or category of one column."""
 
     table: str  # table name
     column: str  # column name
     kind: str  # "categorical" or "numeric" (numbers and dates)
     labels: list[str]  # bin or category labels, in display order
     real: list[float]  # share of real rows per label (sums to 1)
-    twin: list[float]  # share of twin rows per label (sums to 1, or 0 for an empty twin)
+    synthetic: list[
+        float
+    ]  # share of synthetic rows per label (sums to 1, or 0 when there are none)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-serialisable form, as in the ``columns`` list of the evidence."""
-        return asdict(self)
+        """Plain JSON-serialisable form, as in the ``columns`` list of the evidence.
+
+        The evidence is a file format and names the synthetic shares ``twin``
+        (docs/evidence.md); the keys, and their order, are those of the evidence.
+        """
+        data = asdict(self)
+        data["twin"] = data.pop("synthetic")
+        return data
 
 
 def _shares(counts: np.ndarray) -> list[float]:
@@ -47,11 +55,11 @@ def _shares(counts: np.ndarray) -> list[float]:
     return [float(c) / total if total else 0.0 for c in counts]
 
 
-def _with_missing(binned: Binned, real_missing: int, twin_missing: int) -> Binned:
+def _with_missing(binned: Binned, real_missing: int, synthetic_missing: int) -> Binned:
     return Binned(
         [*binned.labels, MISSING],
         np.append(binned.real, real_missing),
-        np.append(binned.twin, twin_missing),
+        np.append(binned.synthetic, synthetic_missing),
     )
 
 
@@ -67,7 +75,7 @@ def _code_labels(values: pd.Series) -> pd.Series:
 
 def compare_column(
     real: pd.Series,
-    twin: pd.Series,
+    synthetic: pd.Series,
     *,
     table: str,
     column: str,
@@ -76,7 +84,7 @@ def compare_column(
     bins: int = 20,
     top: int = 10,
 ) -> ColumnComparison | None:
-    """Compare one column's distribution in the real and the twin table.
+    """Compare one column's distribution in the real and the synthetic table.
 
     Numbers and dates are binned on edges taken from the real column; categories keep the
     ``top`` most common real ones and put the rest in "other". Bins and categories with
@@ -86,7 +94,7 @@ def compare_column(
 
     Args:
         real: the real column.
-        twin: the twin column.
+        synthetic: the synthetic column.
         table: table name, for the result.
         column: column name, for the result.
         sdtype: "numerical", "datetime", "categorical" or "boolean" (SDV sdtypes).
@@ -99,38 +107,42 @@ def compare_column(
         (nothing about it may be published).
     """
     if sdtype == "datetime":
-        real_values, twin_values = as_datetimes(real), as_datetimes(twin)
+        real_values, synthetic_values = as_datetimes(real), as_datetimes(synthetic)
     elif sdtype == "numerical":
         real_values = pd.to_numeric(real, errors="coerce").replace([np.inf, -np.inf], np.nan)
-        twin_values = pd.to_numeric(twin, errors="coerce").replace([np.inf, -np.inf], np.nan)
+        synthetic_values = pd.to_numeric(synthetic, errors="coerce").replace(
+            [np.inf, -np.inf], np.nan
+        )
     else:
-        real_values, twin_values = real, twin
-    real_present, twin_present = real_values.dropna(), twin_values.dropna()
+        real_values, synthetic_values = real, synthetic
+    real_present, synthetic_present = real_values.dropna(), synthetic_values.dropna()
     numeric = sdtype in ("numerical", "datetime")
     if sdtype == "numerical" and _is_code(real_present, top):
         numeric = False
-        real_values, twin_values = _code_labels(real_values), _code_labels(twin_values)
+        real_values, synthetic_values = _code_labels(real_values), _code_labels(synthetic_values)
     if numeric:
         if len(real_present) < min_count:
             return None
         if sdtype == "datetime":
-            binned = date_bins(real_present, twin_present, bins=bins, min_count=min_count)
+            binned = date_bins(real_present, synthetic_present, bins=bins, min_count=min_count)
         else:
             binned = number_bins(
                 real_present.to_numpy(float),
-                twin_present.to_numpy(float),
+                synthetic_present.to_numpy(float),
                 bins=bins,
                 min_count=min_count,
             )
         real_missing = len(real_values) - len(real_present)
         if real_missing >= min_count:
-            binned = _with_missing(binned, real_missing, len(twin_values) - len(twin_present))
+            binned = _with_missing(
+                binned, real_missing, len(synthetic_values) - len(synthetic_present)
+            )
     else:
         if len(real_values) < min_count:
             return None
         binned = category_bins(
             as_labels(real_values, MISSING),
-            as_labels(twin_values, MISSING),
+            as_labels(synthetic_values, MISSING),
             top=top,
             min_count=min_count,
             by_value=sdtype == "numerical",
@@ -141,13 +153,13 @@ def compare_column(
         kind="numeric" if numeric else "categorical",
         labels=binned.labels,
         real=_shares(binned.real),
-        twin=_shares(binned.twin),
+        synthetic=_shares(binned.synthetic),
     )
 
 
 def compare_columns(
     real: Mapping[str, pd.DataFrame],
-    twin: Mapping[str, pd.DataFrame],
+    synthetic: Mapping[str, pd.DataFrame],
     metadata: Any,
     *,
     min_count: int = 5,
@@ -158,7 +170,7 @@ def compare_columns(
 
     Args:
         real: table name -> real rows.
-        twin: table name -> twin rows (same tables and columns).
+        synthetic: table name -> synthetic rows (same tables and columns).
         metadata: SDV multi-table metadata (dict or ``Metadata``).
         min_count: fewest real rows behind any published share.
         bins: the most bins for numbers and dates, before merging.
@@ -174,7 +186,7 @@ def compare_columns(
         for column, sdtype in compared_columns(metadata, name).items():
             comparison = compare_column(
                 frame[column],
-                twin[name][column],
+                synthetic[name][column],
                 table=name,
                 column=column,
                 sdtype=sdtype,
@@ -194,17 +206,17 @@ def comparison_figure(
     names: tuple[str, str] = ("Real", "Twin"),
     share_title: str = "Share of rows",
 ) -> go.Figure:
-    """A grouped bar chart of real and twin shares for one column.
+    """A grouped bar chart of real and synthetic shares for one column.
 
     Args:
         comparison: a :class:`ColumnComparison`, or its ``to_dict()`` form read from evidence.
         title: chart title; "table.column" when None.
-        names: legend names of the real and twin bars (translate them for the dashboard).
+        names: legend names of the real and synthetic bars (translate them for the dashboard).
         share_title: the y axis title.
 
     Returns:
-        A plotly figure: trace 0 is real (#0072B2), trace 1 the twin (#E69F00); fonts of at
-        least 18 px.
+        A plotly figure: trace 0 is real (#0072B2), trace 1 the synthetic data (#E69F00);
+        fonts of at least 18 px.
     """
     import plotly.graph_objects as go
 
@@ -212,7 +224,7 @@ def comparison_figure(
     figure = go.Figure(
         [
             go.Bar(x=data["labels"], y=data["real"], name=names[0], marker_color=REAL_COLOUR),
-            go.Bar(x=data["labels"], y=data["twin"], name=names[1], marker_color=TWIN_COLOUR),
+            go.Bar(x=data["labels"], y=data["twin"], name=names[1], marker_color=SYNTHETIC_COLOUR),
         ]
     )
     figure.update_layout(

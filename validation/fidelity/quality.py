@@ -32,11 +32,11 @@ def quality_report(
     synthetic: dict[str, pd.DataFrame],
     metadata: dict[str, Any],
 ) -> FidelityResult:
-    """Score a twin with SDMetrics' multi-table QualityReport.
+    """Score synthetic tables with SDMetrics' multi-table QualityReport.
 
     Args:
         real: table name -> real rows.
-        synthetic: table name -> twin rows (same tables and columns).
+        synthetic: table name -> synthetic rows (same tables and columns).
         metadata: SDV multi-table metadata dictionary.
 
     Returns:

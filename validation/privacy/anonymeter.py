@@ -1,10 +1,11 @@
 """Anonymeter's three attacks on a one-row-per-person table: singling out, linkability, inference.
 
-Each attack runs against the real rows the twin was trained on (``ori``) and against real
-rows it never saw (``control``); the risk is anonymeter's residual success, the excess of
-the first over the second, with its confidence interval (Giomi et al. 2023, after the three
-risks of the Article 29 Working Party's opinion 05/2014 on anonymisation). A twin that copies
-real rows scores high; an honest one scores about 0. Use
+Each attack runs against the real rows the synthesizer was trained on (``real``) and against
+real rows it never saw (``holdout``, anonymeter's control rows); the risk is anonymeter's
+residual success, the excess of the first over the second, with its confidence interval
+(Giomi et al. 2023, after the three risks of the Article 29 Working Party's opinion 05/2014
+on anonymisation). Synthetic data that copies real rows scores high; honest synthetic data
+scores about 0. Use
 :func:`~validation.privacy.person_summary` to get such a table from a multi-table lake.
 
 Determinism: given ``seed``, every attack is reproducible. Anonymeter draws its targets
@@ -13,10 +14,10 @@ and, with ``size_correction=True``, the singling-out correction with polars' ``s
 (polars' global seed, set here and not restorable). One draw stays unseeded: the
 linkability attack's random-guess baseline uses a fresh ``numpy.random.default_rng()``; it
 is only reported (``details["baseline_rate"]``) and never enters the risk, which is
-measured against the control rows.
+measured against the holdout rows.
 
 Cost: the neighbour searches are anonymeter's brute-force numba loops, compiled on first use
-in each process (5 to 10 s), then linear in attacks x twin rows x columns.
+in each process (5 to 10 s), then linear in attacks x synthetic rows x columns.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from anonymeter.stats.confidence import EvaluationResults
 
 from validation.privacy.errors import AttackInputError
 
-# Defaults sized for a 20,000-person table of 27 columns (15,000 ori, 5,000 control) on 2
+# Defaults sized for a 20,000-person table of 27 columns (15,000 real, 5,000 holdout) on 2
 # cores, where the three attacks (inference on 3 secrets) took 25 CPU seconds, 30 s wall
 # on a busy machine. Anonymeter's singling-out attack builds its queries one Python
 # expression at a time, so it gets fewer attacks, and 4 columns per query instead of
@@ -62,20 +63,20 @@ MISSING = "<missing>"
 
 @dataclass(frozen=True)
 class AttackRisk:
-    """Risk from one anonymeter attack, relative to the control rows."""
+    """Risk from one anonymeter attack, relative to the holdout rows."""
 
     attack: str  # "singling_out", "linkability" or "inference"
-    value: float  # anonymeter's risk in [0, 1]: 0 = no more success on ori than on control
+    value: float  # anonymeter's risk in [0, 1]: 0 = no more success on real rows than on holdout
     low: float  # lower end of its confidence interval
     high: float  # upper end of its confidence interval
-    n_attacks: int  # attacks made on ori (and on control)
+    n_attacks: int  # attacks made on real rows (and on holdout rows)
     details: Mapping[str, Any]  # success rates, counts, per-secret risks, anonymeter notices
 
 
 def singling_out_risk(
-    ori: pd.DataFrame,
-    syn: pd.DataFrame,
-    control: pd.DataFrame,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame,
     n_attacks: int = DEFAULT_SINGLING_OUT_ATTACKS,
     *,
     n_cols: int = DEFAULT_QUERY_COLUMNS,
@@ -85,22 +86,23 @@ def singling_out_risk(
     seed: int = 0,
     confidence_level: float = 0.95,
 ) -> AttackRisk:
-    """Singling-out risk: predicates built on the twin that match exactly one real person.
+    """Singling-out risk: predicates built on the synthetic rows that match exactly one real person.
 
     Whether a predicate singles out depends on how many rows it is tried on, so the attack
-    on ``ori`` and on ``control`` must be compared at one size. By default the larger of the
+    on ``real`` and on ``holdout`` must be compared at one size. By default the larger of the
     two is cut (seeded sample) to the smaller's rows. Anonymeter's alternative,
-    ``size_correction=True``, keeps all of ``ori`` and extrapolates the control successes
-    with a fitted curve; on register tables (15,000 ori, 5,000 control persons) that
-    extrapolation gave an independent twin of the same population a risk of 0.15 to 0.18
-    where equal sizes give 0.0. The price of equal sizes: a twin that copies ``ori`` scores
-    about ``len(control) / len(ori)`` of what it would (0.22 to 0.27 there, against 0.996),
-    because most copied persons are not in the cut sample; still far above an honest twin.
+    ``size_correction=True``, keeps all of ``real`` and extrapolates the holdout successes
+    with a fitted curve; on register tables (15,000 real, 5,000 holdout persons) that
+    extrapolation gave independent synthetic data of the same population a risk of 0.15 to 0.18
+    where equal sizes give 0.0. The price of equal sizes: synthetic data copying ``real`` scores
+    about ``len(holdout) / len(real)`` of what it would (0.22 to 0.27 there, against 0.996),
+    because most copied persons are not in the cut sample; still far above honest synthetic data.
 
     Args:
-        ori: real rows the twin was trained on, one per person, without key columns.
-        syn: the twin's rows, same columns.
-        control: real rows the twin never saw, same columns.
+        real: real rows the synthesizer was trained on, one per person, without key columns.
+        synthetic: the synthetic rows, same columns.
+        holdout: real rows the synthesizer never saw (anonymeter's control rows), same
+            columns.
         n_attacks: singling-out queries to build; fewer may be found on small tables
             (``details["notices"]`` then says so and the risk is underestimated).
         n_cols: columns per query (multivariate mode).
@@ -118,16 +120,16 @@ def singling_out_risk(
     Raises:
         AttackInputError: columns differ between the tables, or a table is empty.
     """
-    ori, syn, control = _prepared(ori, syn, control)
+    real, synthetic, holdout = _prepared(real, synthetic, holdout)
     if not size_correction:
-        rows = min(len(ori), len(control))
-        ori = ori.sample(rows, random_state=seed) if len(ori) > rows else ori
-        control = control.sample(rows, random_state=seed) if len(control) > rows else control
+        rows = min(len(real), len(holdout))
+        real = real.sample(rows, random_state=seed) if len(real) > rows else real
+        holdout = holdout.sample(rows, random_state=seed) if len(holdout) > rows else holdout
     with _quiet_anonymeter() as notices, _seeded(seed):
         evaluator = SinglingOutEvaluator(
-            ori=ori,
-            syn=syn,
-            control=control,
+            ori=real,
+            syn=synthetic,
+            control=holdout,
             n_attacks=n_attacks,
             n_cols=n_cols,
             max_attempts=max_attempts,
@@ -138,9 +140,9 @@ def singling_out_risk(
 
 
 def linkability_risk(
-    ori: pd.DataFrame,
-    syn: pd.DataFrame,
-    control: pd.DataFrame,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame,
     aux_cols: tuple[Sequence[str], Sequence[str]] | None = None,
     n_attacks: int = DEFAULT_ATTACKS,
     *,
@@ -149,15 +151,15 @@ def linkability_risk(
     n_jobs: int = -1,
     confidence_level: float = 0.95,
 ) -> AttackRisk:
-    """Linkability risk: the twin joins two halves of a real person's record.
+    """Linkability risk: the synthetic rows join two halves of a real person's record.
 
     The attacker holds two real sources, one with columns ``aux_cols[0]`` and one with
-    ``aux_cols[1]``, and links records whose nearest twin rows (Gower distance) coincide.
+    ``aux_cols[1]``, and links records whose nearest synthetic rows (Gower distance) coincide.
 
     Args:
-        ori, syn, control: as for :func:`singling_out_risk`.
+        real, synthetic, holdout: as for :func:`singling_out_risk`.
         aux_cols: the two sources' columns; default the columns split alternately in two.
-        n_attacks: real persons attacked (capped at the rows of ``ori`` and ``control``).
+        n_attacks: real persons attacked (capped at the rows of ``real`` and ``holdout``).
         n_neighbors: a link counts when the two halves share one of this many neighbours.
         seed: seeds the choice of attacked persons.
         n_jobs: threads for the neighbour search (joblib convention, -1 = all cores).
@@ -170,8 +172,8 @@ def linkability_risk(
         AttackInputError: columns differ, a table is empty, or ``aux_cols`` names unknown
             columns or leaves one side empty.
     """
-    ori, syn, control = _prepared(ori, syn, control)
-    columns = list(ori.columns)
+    real, synthetic, holdout = _prepared(real, synthetic, holdout)
+    columns = list(real.columns)
     if aux_cols is None:
         aux_cols = (columns[0::2], columns[1::2])
     sides = (list(aux_cols[0]), list(aux_cols[1]))
@@ -180,19 +182,24 @@ def linkability_risk(
         raise AttackInputError(
             f"aux_cols must be two non-empty lists of the tables' columns; unknown: {unknown}."
         )
-    n = min(n_attacks, len(ori), len(control))
+    n = min(n_attacks, len(real), len(holdout))
     with _quiet_anonymeter() as notices, _seeded(seed):
         evaluator = LinkabilityEvaluator(
-            ori=ori, syn=syn, control=control, aux_cols=sides, n_attacks=n, n_neighbors=n_neighbors
+            ori=real,
+            syn=synthetic,
+            control=holdout,
+            aux_cols=sides,
+            n_attacks=n,
+            n_neighbors=n_neighbors,
         ).evaluate(n_jobs=n_jobs)
         results = evaluator.results(confidence_level=confidence_level)
     return _risk("linkability", results, n, notices)
 
 
 def inference_risk(
-    ori: pd.DataFrame,
-    syn: pd.DataFrame,
-    control: pd.DataFrame,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    holdout: pd.DataFrame,
     secret: str | Sequence[str] | None = None,
     aux_cols: Sequence[str] | None = None,
     n_attacks: int = DEFAULT_ATTACKS,
@@ -202,17 +209,17 @@ def inference_risk(
     n_jobs: int = -1,
     confidence_level: float = 0.95,
 ) -> AttackRisk:
-    """Inference risk: the twin reveals a real person's secret from their other columns.
+    """Inference risk: the synthetic rows reveal a real person's secret from their other columns.
 
     For each secret column the attacker knows a person's ``aux_cols`` and guesses the secret
-    from the nearest twin row. With several secrets the highest risk is reported, and every
+    from the nearest synthetic row. With several secrets the highest risk is reported, and every
     secret's risk is in ``details["per_secret"]``.
 
     Args:
-        ori, syn, control: as for :func:`singling_out_risk`.
+        real, synthetic, holdout: as for :func:`singling_out_risk`.
         secret: the column(s) to infer; default the first ``DEFAULT_SECRETS`` columns.
         aux_cols: what the attacker knows; default every column but the secret.
-        n_attacks: persons attacked per secret (capped at the rows of ``ori``/``control``).
+        n_attacks: persons attacked per secret (capped at the rows of ``real``/``holdout``).
         regression: compare numeric secrets within 5% (True) or exactly (False); default
             True for numeric secret columns, False for all others and for dates (a relative
             tolerance on a date is meaningless). Anonymeter divides by the guess, so a
@@ -228,9 +235,9 @@ def inference_risk(
         AttackInputError: columns differ, a table is empty, or a secret or auxiliary column
             is unknown.
     """
-    original_types = ori.dtypes
-    ori, syn, control = _prepared(ori, syn, control)
-    columns = list(ori.columns)
+    original_types = real.dtypes
+    real, synthetic, holdout = _prepared(real, synthetic, holdout)
+    columns = list(real.columns)
     if secret is None:
         secrets = columns[:DEFAULT_SECRETS]
     else:
@@ -248,16 +255,16 @@ def inference_risk(
         numeric = pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind)
         with _quiet_anonymeter() as notices, _seeded(seed):
             evaluator = InferenceEvaluator(
-                ori=ori,
-                syn=syn,
-                control=control,
+                ori=real,
+                syn=synthetic,
+                control=holdout,
                 aux_cols=known,
                 secret=column,
                 regression=numeric if regression is None else regression,
                 n_attacks=n_attacks,
             ).evaluate(n_jobs=n_jobs)
             results = evaluator.results(confidence_level=confidence_level)
-        risk = _risk("inference", results, min(n_attacks, len(ori)), notices)
+        risk = _risk("inference", results, min(n_attacks, len(real)), notices)
         per_secret[column] = {"value": risk.value, "low": risk.low, "high": risk.high}
         if worst is None or risk.value > worst[1].value:
             worst = (column, risk)
@@ -270,7 +277,7 @@ def _risk(
     attack: str, results: EvaluationResults, n_attacks: int, notices: list[str]
 ) -> AttackRisk:
     risk = results.risk()
-    control = results.control_rate
+    control_rate = results.control_rate
     return AttackRisk(
         attack=attack,
         value=float(risk.value),
@@ -279,7 +286,7 @@ def _risk(
         n_attacks=int(n_attacks),
         details={
             "attack_rate": float(results.attack_rate.value),
-            "control_rate": float(control.value) if control is not None else float("nan"),
+            "control_rate": float(control_rate.value) if control_rate is not None else float("nan"),
             "baseline_rate": float(results.baseline_rate.value),
             "n_success": int(results.n_success),
             "n_control": float(results.n_control) if results.n_control is not None else 0.0,
@@ -290,7 +297,7 @@ def _risk(
 
 
 def _prepared(
-    ori: pd.DataFrame, syn: pd.DataFrame, control: pd.DataFrame
+    real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The three tables in the types anonymeter handles, alike column by column.
 
@@ -299,25 +306,25 @@ def _prepared(
     Anonymeter's label encoder cannot sort None among strings, and its type check refuses
     a column that is numeric in one table and not in another.
     """
-    for name, table in (("ori", ori), ("syn", syn), ("control", control)):
+    for name, table in (("real", real), ("synthetic", synthetic), ("holdout", holdout)):
         if table.empty:
             raise AttackInputError(f"The {name} table has no rows; attacks need rows in all three.")
-    columns = list(ori.columns)
-    for name, table in (("syn", syn), ("control", control)):
+    columns = list(real.columns)
+    for name, table in (("synthetic", synthetic), ("holdout", holdout)):
         missing = [c for c in columns if c not in table.columns]
         if missing:
             raise AttackInputError(
-                f"The {name} table lacks columns {missing}; pass tables with ori's columns."
+                f"The {name} table lacks columns {missing}; pass tables with the real columns."
             )
-    ori_, syn_, control_ = (
-        pd.DataFrame({c: _attackable(table[c], ori[c]) for c in columns})
-        for table in (ori, syn, control)
+    real_, synthetic_, holdout_ = (
+        pd.DataFrame({c: _attackable(table[c], real[c]) for c in columns})
+        for table in (real, synthetic, holdout)
     )
-    return ori_, syn_, control_
+    return real_, synthetic_, holdout_
 
 
 def _attackable(values: pd.Series, like: pd.Series) -> pd.Series:
-    """``values`` as float or text, following the kind of the same column in ``ori``."""
+    """``values`` as float or text, following the kind of the same column in ``real``."""
     values = values.reset_index(drop=True)
     if pd.api.types.is_bool_dtype(like):
         pass  # booleans are categories, not numbers

@@ -1,4 +1,4 @@
-"""Copied rows and leaked rare categories: the two plainest ways a twin gives away a person.
+"""Copied rows and leaked rare categories: the two plainest ways synthetic data gives away a person.
 
 A synthetic row identical to a real one, or carrying a category value that only a handful of
 real rows have, can point straight at a person. Both checks are exact and linear in the rows
@@ -30,7 +30,7 @@ class RareLeakage:
 
 def exact_copies(
     real: pd.DataFrame,
-    syn: pd.DataFrame,
+    synthetic: pd.DataFrame,
     columns: Sequence[str] | None = None,
     *,
     ignore: Iterable[str] = (),
@@ -44,44 +44,44 @@ def exact_copies(
 
     Args:
         real: the real rows.
-        syn: the synthetic rows.
+        synthetic: the synthetic rows.
         columns: columns to compare; default every column the two tables share.
         ignore: columns never compared, normally surrogate keys (``pnr``, ``dw_ek_kontakt``):
-            a twin draws fresh keys, so a copied person would otherwise look new.
+            synthetic data has fresh keys, so a copied person would otherwise look new.
 
     Returns:
-        The share in [0, 1]; 0.0 when ``syn`` has no rows.
+        The share in [0, 1]; 0.0 when ``synthetic`` has no rows.
 
     Raises:
         ValueError: no column left to compare, or a named column missing from a table.
     """
-    compared = _compared_columns(real, syn, columns, ignore)
-    if len(syn) == 0:
+    compared = _compared_columns(real, synthetic, columns, ignore)
+    if len(synthetic) == 0:
         return 0.0
-    real_hash, syn_hash = _row_hashes(real, syn, compared)
+    real_hash, synthetic_hash = _row_hashes(real, synthetic, compared)
     # Series.isin uses a hash table: linear, unlike a sort-based search.
-    return float(pd.Series(syn_hash).isin(real_hash).mean())
+    return float(pd.Series(synthetic_hash).isin(real_hash).mean())
 
 
 def rare_category_leakage(
     real: pd.DataFrame,
-    syn: pd.DataFrame,
+    synthetic: pd.DataFrame,
     min_count: int = 5,
     columns: Sequence[str] | None = None,
 ) -> RareLeakage:
     """Share of synthetic rows with a category value that fewer than ``min_count`` real rows have.
 
     A value present in the real data but rarer than the disclosure threshold (5 persons by
-    default, as for published cells) identifies a small group; a twin that reproduces it
+    default, as for published cells) identifies a small group; synthetic data that reproduces it
     passes that on. Values the real data does not have at all are not counted: they were
     invented, not leaked. Missing values are not categories.
 
     Args:
         real: the real rows.
-        syn: the synthetic rows.
+        synthetic: the synthetic rows.
         min_count: the threshold; a value is rare when ``1 <= count < min_count`` in ``real``.
         columns: columns to check; default the text, categorical and boolean columns of
-            ``real`` that ``syn`` also has.
+            ``real`` that ``synthetic`` also has.
 
     Returns:
         RareLeakage with the overall and per-column shares.
@@ -92,24 +92,26 @@ def rare_category_leakage(
     if min_count < 1:
         raise ValueError(f"min_count must be at least 1, got {min_count}.")
     if columns is None:
-        columns = [c for c in real.columns if c in syn.columns and _is_categorical(real[c])]
+        columns = [c for c in real.columns if c in synthetic.columns and _is_categorical(real[c])]
     else:
-        _require_columns(real, syn, columns)
-    any_rare = np.zeros(len(syn), dtype=bool)
+        _require_columns(real, synthetic, columns)
+    any_rare = np.zeros(len(synthetic), dtype=bool)
     per_column: dict[str, float] = {}
     rare_categories: dict[str, int] = {}
     for column in columns:
         counts = real[column].value_counts(dropna=True)
         rare = counts.index[counts < min_count]
-        hit = syn[column].isin(rare).to_numpy(dtype=bool) & syn[column].notna().to_numpy()
+        hit = (
+            synthetic[column].isin(rare).to_numpy(dtype=bool) & synthetic[column].notna().to_numpy()
+        )
         any_rare |= hit
-        per_column[str(column)] = float(hit.mean()) if len(syn) else 0.0
+        per_column[str(column)] = float(hit.mean()) if len(synthetic) else 0.0
         rare_categories[str(column)] = len(rare)
     return RareLeakage(
-        share=float(any_rare.mean()) if len(syn) else 0.0,
+        share=float(any_rare.mean()) if len(synthetic) else 0.0,
         per_column=per_column,
         rare_categories=rare_categories,
-        n_synthetic=len(syn),
+        n_synthetic=len(synthetic),
         min_count=min_count,
     )
 
@@ -123,8 +125,8 @@ def _is_categorical(values: pd.Series) -> bool:
     )
 
 
-def _require_columns(real: pd.DataFrame, syn: pd.DataFrame, columns: Iterable[str]) -> None:
-    for name, table in (("real", real), ("syn", syn)):
+def _require_columns(real: pd.DataFrame, synthetic: pd.DataFrame, columns: Iterable[str]) -> None:
+    for name, table in (("real", real), ("syn", synthetic)):
         missing = [c for c in columns if c not in table.columns]
         if missing:
             raise ValueError(
@@ -134,15 +136,15 @@ def _require_columns(real: pd.DataFrame, syn: pd.DataFrame, columns: Iterable[st
 
 def _compared_columns(
     real: pd.DataFrame,
-    syn: pd.DataFrame,
+    synthetic: pd.DataFrame,
     columns: Sequence[str] | None,
     ignore: Iterable[str],
 ) -> list[str]:
     skipped = set(ignore)
     if columns is None:
-        compared = [c for c in real.columns if c in syn.columns and c not in skipped]
+        compared = [c for c in real.columns if c in synthetic.columns and c not in skipped]
     else:
-        _require_columns(real, syn, columns)
+        _require_columns(real, synthetic, columns)
         compared = [c for c in columns if c not in skipped]
     if not compared:
         raise ValueError("No column left to compare; pass columns the two tables share.")
@@ -150,7 +152,7 @@ def _compared_columns(
 
 
 def _row_hashes(
-    real: pd.DataFrame, syn: pd.DataFrame, columns: list[str]
+    real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """One 64-bit hash per row of each table, equal for rows with equal values.
 
@@ -160,7 +162,7 @@ def _row_hashes(
     """
     codes = {}
     for column in columns:
-        both = pd.concat([real[column], syn[column]], ignore_index=True)
+        both = pd.concat([real[column], synthetic[column]], ignore_index=True)
         codes[column], _ = pd.factorize(both, use_na_sentinel=True)
     hashed = pd.util.hash_pandas_object(pd.DataFrame(codes), index=False).to_numpy()
     return hashed[: len(real)], hashed[len(real) :]

@@ -3,7 +3,7 @@
 The distance is SDMetrics 0.32's (``calculate_dcr`` in
 ``sdmetrics/single_table/privacy/dcr_utils.py``), reproduced value for value: the mean over the
 compared columns of a per-column distance, ``min(|a - b| / range, 1)`` for numerical and datetime
-columns (range of the reference column) and ``a != b`` for categorical and boolean columns, with
+columns (range of the real column) and ``a != b`` for categorical and boolean columns, with
 missing equal to missing. encoding.py lists the rules; nearest.py finds the minima exactly,
 without SDMetrics' quadratic pandas cross-merge.
 """
@@ -21,71 +21,72 @@ from validation.privacy.nearest import Engine, nearest_sums
 
 
 def dcr(
-    reference: pd.DataFrame,
-    query: pd.DataFrame,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
     metadata: Mapping[str, Any] | None = None,
     chunk_rows: int | None = None,
     *,
     n_jobs: int | None = None,
     engine: Engine = "auto",
 ) -> np.ndarray:
-    """Distance from each query row to its closest reference row (SDMetrics' DCR).
+    """Distance from each synthetic row to its closest real row (SDMetrics' DCR).
 
-    Equals ``sdmetrics.single_table.privacy.dcr_utils.calculate_dcr(query, reference,
+    Equals ``sdmetrics.single_table.privacy.dcr_utils.calculate_dcr(synthetic, real,
     metadata)`` (to float rounding, about 1e-15), computed exactly without sampling.
 
     Args:
-        reference: the rows distances are measured to, normally the real data. Numeric and
+        real: the rows distances are measured to (SDMetrics' reference data). Numeric and
             datetime columns are scaled by this table's range.
-        query: the rows that get a distance, normally the synthetic data.
+        synthetic: the rows that get a distance (or any other table measured against
+            ``real``, such as held-out real rows).
         metadata: SDMetrics/SDV single-table metadata dict (``{"columns": {...}}``); columns of
             sdtype numerical, datetime, categorical and boolean present in both tables are
             compared, all others (ids, ordinal, pii) skipped. None infers sdtypes from the
-            reference's dtypes (``encoding.infer_metadata``).
-        chunk_rows: query rows per unit of work; smaller chunks use less memory per thread.
+            real table's dtypes (``encoding.infer_metadata``).
+        chunk_rows: synthetic rows per unit of work; smaller chunks use less memory per thread.
         n_jobs: threads (default: every core this process may use).
         engine: search engine, "auto" (numba when installed), "numba" or "numpy".
 
     Returns:
-        float64 array, one DCR in [0, 1] per query row, in query order.
+        float64 array, one DCR in [0, 1] per synthetic row, in their order.
 
     Raises:
-        ValueError: empty reference, or no comparable columns, or a column that cannot be
+        ValueError: empty real table, or no comparable columns, or a column that cannot be
             compared (see ``encoding.encode_tables``).
     """
     return closest_distances(
-        reference, [query], metadata, chunk_rows=chunk_rows, n_jobs=n_jobs, engine=engine
+        real, [synthetic], metadata, chunk_rows=chunk_rows, n_jobs=n_jobs, engine=engine
     )[0]
 
 
 def nndr(
-    reference: pd.DataFrame,
-    query: pd.DataFrame,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
     metadata: Mapping[str, Any] | None = None,
     chunk_rows: int | None = None,
     *,
     n_jobs: int | None = None,
     engine: Engine = "auto",
 ) -> np.ndarray:
-    """Nearest-neighbour distance ratio: closest over second-closest reference distance.
+    """Nearest-neighbour distance ratio: closest over second-closest distance to a real row.
 
-    Uses the DCR distance above. A ratio near 0 means the query row sits much closer to one
-    reference row than to any other, the pattern of a copied or singled-out record. When the
+    Uses the DCR distance above. A ratio near 0 means the synthetic row sits much closer to one
+    real row than to any other, the pattern of a copied or singled-out record. When the
     two closest distances are both 0 (a copy of a record that occurs twice) the ratio is 0.
 
     Args:
-        reference, query, metadata, chunk_rows, n_jobs, engine: as for :func:`dcr`.
+        real, synthetic, metadata, chunk_rows, n_jobs, engine: as for :func:`dcr`.
 
     Returns:
-        float64 array, one ratio in [0, 1] per query row; NaN everywhere when the reference has
-        fewer than two rows.
+        float64 array, one ratio in [0, 1] per synthetic row; NaN everywhere when the real
+        table has fewer than two rows.
 
     Raises:
         ValueError: as for :func:`dcr`.
     """
     closest, second = closest_distances(
-        reference,
-        [query],
+        real,
+        [synthetic],
         metadata,
         neighbours=2,
         chunk_rows=chunk_rows,
@@ -99,8 +100,8 @@ def nndr(
 
 
 def closest_distances(
-    reference: pd.DataFrame,
-    queries: Sequence[pd.DataFrame],
+    real: pd.DataFrame,
+    synthetic_tables: Sequence[pd.DataFrame],
     metadata: Mapping[str, Any] | None = None,
     *,
     neighbours: int = 1,
@@ -108,19 +109,21 @@ def closest_distances(
     n_jobs: int | None = None,
     engine: Engine = "auto",
 ) -> list[np.ndarray]:
-    """Closest (and second-closest) DCR distances of several query tables to one reference.
+    """Closest (and second-closest) DCR distances of several tables' rows to one real table.
 
-    Encodes and indexes the reference once; :func:`dcr` and :func:`nndr` are the one-table
-    cases.
+    Encodes and indexes ``real`` once; :func:`dcr` and :func:`nndr` are the one-table
+    cases. ``synthetic_tables`` are the tables whose rows get a distance: synthetic data, a
+    random baseline, held-out real rows.
 
     Returns:
-        Per query table: an (n_query,) array when ``neighbours`` is 1, else (n_query, 2) with
-        the closest and second-closest distance (``inf`` where there is no second row).
+        Per table of ``synthetic_tables``: an (n_rows,) array when ``neighbours`` is 1, else
+        (n_rows, 2) with the closest and second-closest distance (``inf`` where ``real`` has
+        no second row).
     """
-    encoded = encode_tables(reference, queries, metadata)
+    encoded = encode_tables(real, synthetic_tables, metadata)
     sums = nearest_sums(
-        encoded.reference,
-        list(encoded.queries),
+        encoded.real,
+        list(encoded.synthetic_tables),
         encoded.integer_coded,
         neighbours=neighbours,
         chunk_rows=chunk_rows,

@@ -1,10 +1,11 @@
 """Turn DataFrames into numeric matrices on which SDMetrics' DCR distance is a plain sum.
 
 SDMetrics 0.32 (``sdmetrics/single_table/privacy/dcr_utils.py``) defines the distance between a
-query row and a reference row as the mean, over the compared columns, of a per-column distance:
+synthetic row and a real row (its reference row) as the mean, over the compared columns, of a
+per-column distance:
 
 - numerical / datetime: ``min(|a - b| / range, 1)``, where ``range = max - min`` of the
-  *reference* column (datetimes in seconds); a reference column with range 0 gives
+  *real* column (datetimes in seconds); a real column with range 0 gives
   ``1 if a != b else 0``;
 - categorical / boolean: ``0 if a == b else 1``;
 - missing values, for every type: both missing -> 0, exactly one missing -> 1
@@ -13,9 +14,9 @@ query row and a reference row as the mean, over the compared columns, of a per-c
 This module encodes every compared column so that the per-column distance becomes
 ``min(|x - y|, 1)`` on the encoded values:
 
-- a numeric column with a positive range is shifted and divided by the reference range
-  (reference values land in [0, 1]); query values are clipped to [-1, 2], which cannot change
-  ``min(|x - y|, 1)`` for a reference value in [0, 1];
+- a numeric column with a positive range is shifted and divided by the real range
+  (real values land in [0, 1]); synthetic values are clipped to [-1, 2], which cannot change
+  ``min(|x - y|, 1)`` for a real value in [0, 1];
 - categorical, boolean and constant numeric columns become integer codes (distinct codes differ
   by at least 1, so the capped distance is exactly 0 or 1);
 - a missing value becomes ``MISSING_CODE`` (10), at least 8 away from any other encoded value,
@@ -39,24 +40,25 @@ DISTANCE_SDTYPES = ("numerical", "datetime", "categorical", "boolean")
 # Encoded value of a missing cell. Encoded present values lie in [-1, 2] or are category codes
 # (which are compared only with codes), so a missing cell is never within 1 of a present one.
 MISSING_CODE = 10.0
-# Query values of a scaled numeric column are clipped to this interval (see module docstring).
-_QUERY_CLIP = (-1.0, 2.0)
+# Synthetic values of a scaled numeric column are clipped to this interval (see module docstring).
+_SYNTHETIC_CLIP = (-1.0, 2.0)
 
 
 @dataclass(frozen=True)
 class EncodedTables:
-    """A reference table and one or more query tables, encoded on the same scale.
+    """A real table and one or more synthetic tables, encoded on the same scale.
 
     Attributes:
-        reference: (n_reference, n_columns) float64 matrix of the reference rows.
-        queries: one (n_query, n_columns) float64 matrix per query table, in the order given.
+        real: (n_real, n_columns) float64 matrix of the real rows.
+        synthetic_tables: one (n_rows, n_columns) float64 matrix per synthetic table, in the
+            order given.
         columns: names of the compared columns, in metadata order.
         integer_coded: per column, True when every encoded value is a small integer (categorical,
             boolean, constant or all-missing numeric columns); such columns are exact in float32.
     """
 
-    reference: np.ndarray
-    queries: tuple[np.ndarray, ...]
+    real: np.ndarray
+    synthetic_tables: tuple[np.ndarray, ...]
     columns: tuple[str, ...]
     integer_coded: np.ndarray
 
@@ -101,7 +103,7 @@ def infer_metadata(data: pd.DataFrame) -> dict[str, Any]:
     Unlike SDV's detector this never marks id columns, so pass real metadata where there are ids.
 
     Args:
-        data: the table (normally the real/reference table).
+        data: the table (normally the real table).
 
     Returns:
         Metadata in SDMetrics' single-table dict form.
@@ -141,17 +143,18 @@ def distance_columns(
 
 
 def encode_tables(
-    reference: pd.DataFrame,
-    queries: Sequence[pd.DataFrame],
+    real: pd.DataFrame,
+    synthetic_tables: Sequence[pd.DataFrame],
     metadata: Mapping[str, Any] | None = None,
 ) -> EncodedTables:
-    """Encode a reference table and query tables for the DCR distance (see module docstring).
+    """Encode a real table and synthetic tables for the DCR distance (see module docstring).
 
     Args:
-        reference: the table distances are measured to (the real data); column ranges come
-            from it, as in SDMetrics.
-        queries: tables whose rows get a distance (synthetic data, a random baseline, ...).
-        metadata: SDMetrics single-table metadata; None infers it from the reference's dtypes.
+        real: the table distances are measured to (SDMetrics' reference data); column ranges
+            come from it, as in SDMetrics.
+        synthetic_tables: tables whose rows get a distance (synthetic data, a random
+            baseline, ...).
+        metadata: SDMetrics single-table metadata; None infers it from the real table's dtypes.
 
     Returns:
         The encoded matrices.
@@ -161,8 +164,8 @@ def encode_tables(
             ``datetime_format``, non-numeric or infinite values in a numerical column.
     """
     if metadata is None:
-        metadata = infer_metadata(reference)
-    tables = [reference, *queries]
+        metadata = infer_metadata(real)
+    tables = [real, *synthetic_tables]
     selected = distance_columns(metadata, tables)
     n_rows = [len(table) for table in tables]
     encoded = [np.empty((n, len(selected))) for n in n_rows]
@@ -179,8 +182,8 @@ def encode_tables(
         for matrix, column in zip(encoded, columns, strict=True):
             matrix[:, j] = column
     return EncodedTables(
-        reference=encoded[0],
-        queries=tuple(encoded[1:]),
+        real=encoded[0],
+        synthetic_tables=tuple(encoded[1:]),
         columns=tuple(name for name, _ in selected),
         integer_coded=integer_coded,
     )
@@ -235,10 +238,10 @@ def _numeric_values(series: pd.Series, name: str) -> tuple[np.ndarray, np.ndarra
 
 def _encode_numeric(series: list[pd.Series], name: str) -> tuple[list[np.ndarray], bool]:
     values = [_numeric_values(s, name) for s in series]
-    ref_values, ref_missing = values[0]
-    present = ref_values[~ref_missing]
+    real_values, real_missing = values[0]
+    present = real_values[~real_missing]
     if present.size == 0:
-        # No reference range: only missing-vs-present decides (both missing 0, else 1).
+        # No real range: only missing-vs-present decides (both missing 0, else 1).
         return [np.where(missing, MISSING_CODE, 0.0) for _, missing in values], True
     low, high = present.min(), present.max()
     if high == low:
@@ -256,7 +259,7 @@ def _encode_numeric(series: list[pd.Series], name: str) -> tuple[list[np.ndarray
         # Subtract in the native type first (int64 nanoseconds for times: exact), then scale.
         scaled = (column - low).astype(np.float64) / span
         if k > 0:
-            np.clip(scaled, *_QUERY_CLIP, out=scaled)
+            np.clip(scaled, *_SYNTHETIC_CLIP, out=scaled)
         scaled[missing] = MISSING_CODE
         encoded.append(scaled)
     return encoded, False

@@ -7,10 +7,10 @@ Same definitions as SDMetrics 0.32 ``compute_breakdown`` run without subsampling
   DCR of random rows (drawn within the real ranges, see random_baseline.py) to the real rows,
   capped at 1; NaN when the random median is 0. 1 means the synthetic rows are no closer to
   real rows than random ones.
-- Overfitting protection: the share of synthetic rows strictly closer to the training rows than
-  to the holdout rows; score ``min(2 * (1 - share), 1)``. Each DCR is scaled by the ranges of
-  its own reference table (training or holdout), as in SDMetrics. 1 means no more closeness to
-  training than to unseen real rows.
+- Overfitting protection: the share of synthetic rows strictly closer to the real rows the
+  synthesizer was trained on than to the holdout rows; score ``min(2 * (1 - share), 1)``. Each
+  DCR is scaled by the ranges of the table it is measured to (real or holdout), as in
+  SDMetrics. 1 means no more closeness to the training rows than to unseen real rows.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def dcr_baseline_protection(
 
 
 def dcr_overfitting_protection(
-    train: pd.DataFrame,
+    real: pd.DataFrame,
     holdout: pd.DataFrame,
     synthetic: pd.DataFrame,
     metadata: Mapping[str, Any] | None = None,
@@ -142,13 +142,13 @@ def dcr_overfitting_protection(
     """SDMetrics' DCROverfittingProtection, exact and without subsampling.
 
     SDMetrics warns when the holdout has fewer than half as many rows as the training table
-    (the comparison gets noisy); check ``len(holdout) >= len(train) / 2`` before trusting it.
+    (the comparison gets noisy); check ``len(holdout) >= len(real) / 2`` before trusting it.
 
     Args:
-        train: the real rows the synthesizer was trained on.
+        real: the real rows the synthesizer was trained on (SDMetrics' training data).
         holdout: real rows it never saw.
         synthetic: the synthetic table.
-        metadata: SDMetrics single-table metadata dict; None infers it from ``train``.
+        metadata: SDMetrics single-table metadata dict; None infers it from ``real``.
         chunk_rows, n_jobs, engine: passed to :func:`validation.privacy.dcr.dcr`.
 
     Returns:
@@ -160,9 +160,9 @@ def dcr_overfitting_protection(
     if len(synthetic) == 0:
         raise ValueError("The synthetic table has no rows to score.")
     if metadata is None:
-        metadata = infer_metadata(train)
+        metadata = infer_metadata(real)
     options: dict[str, Any] = {"chunk_rows": chunk_rows, "n_jobs": n_jobs, "engine": engine}
-    (dcr_training,) = closest_distances(train, [synthetic], metadata, **options)
+    (dcr_training,) = closest_distances(real, [synthetic], metadata, **options)
     (dcr_holdout,) = closest_distances(holdout, [synthetic], metadata, **options)
     closer_to_training = float(np.mean(dcr_training < dcr_holdout))
     return DCROverfittingResult(

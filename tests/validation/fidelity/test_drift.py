@@ -69,7 +69,7 @@ def test_long_tables_are_sampled_to_the_cap_and_empty_columns_skipped() -> None:
     real, twin = _table(rng, 5000), _table(rng, 1000)
     twin["y"] = np.nan
     result = table_drift(real, twin, METADATA, "t", max_rows=2000, html=False)
-    assert (result.rows_real, result.rows_twin, result.sampled) == (2000, 1000, True)
+    assert (result.rows_real, result.rows_synthetic, result.sampled) == (2000, 1000, True)
     assert result.skipped == ("y",) and "y" not in result.column_drift
     again = table_drift(real, twin, METADATA, "t", max_rows=2000, html=False)
     assert again.column_drift == result.column_drift  # seeded sample

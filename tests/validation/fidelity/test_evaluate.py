@@ -58,7 +58,7 @@ def test_a_twin_with_a_broken_column_scores_lower(lake) -> None:
     bad = evaluate_fidelity(real, broken, metadata, drift=False)
     assert bad.quality.per_table["bef"] < good.quality.per_table["bef"]
     civst = next(c for c in bad.columns if c.column == "civst")
-    assert civst.twin[civst.labels.index("U")] == 1.0
+    assert civst.synthetic[civst.labels.index("U")] == 1.0
     assert bad.drift == {}
     with pytest.raises(DriftReportMissing, match="drift=True"):
         bad.drift_html("bef")

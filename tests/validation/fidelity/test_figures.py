@@ -21,7 +21,7 @@ def test_numeric_bins_with_few_real_rows_are_merged_and_shares_sum_to_one() -> N
     result = compare_column(real, twin, table="t", column="x", sdtype="numerical")
     assert result is not None and result.kind == "numeric"
     assert min(_real_counts(result, len(real))) >= MIN_COUNT
-    assert sum(result.real) == pytest.approx(1.0) and sum(result.twin) == pytest.approx(1.0)
+    assert sum(result.real) == pytest.approx(1.0) and sum(result.synthetic) == pytest.approx(1.0)
     assert 5 <= len(result.labels) <= 21 and len(set(result.labels)) == len(result.labels)
     # Outer bins are open, so no label shows a real extreme value.
     assert result.labels[0].startswith("< ") and result.labels[-1].startswith("≥ ")
@@ -48,7 +48,7 @@ def test_rare_categories_go_into_other_which_holds_enough_rows_itself() -> None:
     # "other" (d, e, z) would hold 4 real rows, so c joins it: other = 10 real rows.
     assert result.labels == ["a", "b", "other"]
     assert _real_counts(result, len(real)) == [60, 30, 10]
-    assert result.twin == pytest.approx([0.5, 0.4, 0.1])
+    assert result.synthetic == pytest.approx([0.5, 0.4, 0.1])
 
 
 def test_only_the_top_categories_are_shown() -> None:
@@ -56,7 +56,7 @@ def test_only_the_top_categories_are_shown() -> None:
     result = compare_column(real, real, table="t", column="c", sdtype="categorical", top=4)
     assert result is not None
     assert result.labels == ["k29", "k28", "k27", "k26", "other"]
-    assert result.real == result.twin and sum(result.real) == pytest.approx(1.0)
+    assert result.real == result.synthetic and sum(result.real) == pytest.approx(1.0)
 
 
 def test_dates_are_binned_by_year_and_integer_codes_are_categories() -> None:
@@ -69,7 +69,7 @@ def test_dates_are_binned_by_year_and_integer_codes_are_categories() -> None:
     sex = pd.Series(rng.choice([1, 2], 500))
     codes = compare_column(sex, sex.astype(float), table="bef", column="koen", sdtype="numerical")
     assert codes is not None and codes.kind == "categorical" and codes.labels == ["1", "2"]
-    assert codes.real == pytest.approx(codes.twin)
+    assert codes.real == pytest.approx(codes.synthetic)
 
 
 def test_missing_values_are_their_own_bin_only_when_enough_are_missing() -> None:
@@ -83,7 +83,7 @@ def test_missing_values_are_their_own_bin_only_when_enough_are_missing() -> None
     with_bin = compare_column(many, values, table="t", column="x", sdtype="numerical")
     assert none_bin is not None and "(missing)" not in none_bin.labels
     assert with_bin is not None and with_bin.labels[-1] == "(missing)"
-    assert with_bin.real[-1] == pytest.approx(0.2) and with_bin.twin[-1] == 0.0
+    assert with_bin.real[-1] == pytest.approx(0.2) and with_bin.synthetic[-1] == 0.0
 
 
 def test_too_few_real_values_publish_nothing() -> None:
@@ -133,4 +133,4 @@ def test_no_published_share_stands_for_fewer_than_min_count_real_rows(seed: int)
         )
         assert result is not None
         assert min(_real_counts(result, n)) >= min_count, (sdtype, n, min_count)
-        assert sum(result.twin) == pytest.approx(1.0)
+        assert sum(result.synthetic) == pytest.approx(1.0)
