@@ -5,3 +5,5 @@ be called from Python with DataFrames and settings.
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__"]

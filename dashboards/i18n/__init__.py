@@ -18,6 +18,20 @@ LOCALES = {"da": "da_DK", "en": "en_GB"}
 MISSING = "–"  # shown for an undefined estimate or a withheld count
 _HERE = Path(__file__).parent
 
+__all__ = [
+    "LANGUAGES",
+    "MISSING",
+    "catalogue",
+    "count",
+    "day",
+    "estimate",
+    "number",
+    "percent",
+    "t",
+    "tf",
+    "timestamp",
+]
+
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:

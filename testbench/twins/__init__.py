@@ -5,3 +5,5 @@ Flow: :func:`~testbench.twins.store.build_twin` -> :func:`~testbench.twins.evalu
 (fidelity, :mod:`~testbench.twins.privacy` checks, :class:`~testbench.twins.gate.PrivacyGate`)
 -> :func:`~testbench.twins.bundle.export_bundle` (refused unless the gate passed).
 """
+
+__all__: list[str] = []  # exposes modules (store, evaluation, gate, ...), not names
