@@ -23,7 +23,9 @@ class SandboxLimits:
     memory_mb: int = 8192  # address space (RLIMIT_AS); MemoryError past it
     cpu_seconds: int = 3600  # CPU time (RLIMIT_CPU); SIGXCPU past it
     wall_seconds: float = 3600.0  # wall clock; the process group is killed past it
-    processes: int = 256  # RLIMIT_NPROC (threads count); seccomp is what stops subprocesses
+    # RLIMIT_NPROC counts every process and thread of the launching user on the host (root is
+    # exempt): keep it above what that user runs. The seccomp filter stops subprocesses.
+    processes: int = 4096
     file_size_mb: int = 1024  # largest file it may write (RLIMIT_FSIZE), its tmpfs, its output
 
 

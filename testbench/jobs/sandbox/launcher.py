@@ -5,7 +5,8 @@ Isolation, flag by flag (the README's "What SME code can and cannot do" should c
 - ``--clearenv`` then only ``PATH``, ``HOME``/``TMPDIR`` (the private tmpfs), ``LANG`` and
   one-thread settings: no key, lake path, ``TESTBENCH_*``, ``MLFLOW_*`` or ``RAY_*`` variable.
   The bwrap process itself is started with the same short environment.
-- ``--unshare-net``: a network namespace with only a loopback device that is down.
+- ``--unshare-net``: a network namespace of its own (its own loopback only): nothing on
+  the host or the network can be reached, the host's 127.0.0.1 included.
 - ``--unshare-pid`` with ``--proc /proc``: the process sees only itself.
 - ``--unshare-ipc``, ``--unshare-uts``, ``--unshare-cgroup-try``: no shared memory or
   semaphores of the host, its own host name.
@@ -266,7 +267,12 @@ def _launch(in_dir: Path, limits: SandboxLimits, probe: bool = False) -> _Finish
             size += len(block)
 
     reader = threading.Thread(target=drain, daemon=True)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    # The model code's output may hold rows: it stays beside the request (in the scratch
+    # directory, inside the lake boundary), unnamed, until it is appended to the job log.
+    with (
+        tempfile.TemporaryFile(dir=in_dir.parent) as out,
+        tempfile.TemporaryFile(dir=in_dir.parent) as err,
+    ):
         try:
             process = subprocess.Popen(
                 bwrap_command(in_dir, write_end, limits, probe),
@@ -278,6 +284,11 @@ def _launch(in_dir: Path, limits: SandboxLimits, probe: bool = False) -> _Finish
                 preexec_fn=_rlimits(limits),
                 start_new_session=True,
             )
+        except OSError as exc:
+            os.close(read_end)
+            raise SandboxUnavailable(
+                f"cannot start bubblewrap ({exc.strerror}); check the bubblewrap installation"
+            ) from None
         finally:
             os.close(write_end)
         reader.start()

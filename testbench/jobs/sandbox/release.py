@@ -43,6 +43,7 @@ import numpy as np
 
 DEFAULT_ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins", "collections")
 _SCHEMA = "schema.json"
+_MAX_SCHEMA = 64 * 2**20  # bytes of schema.json read at most
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,14 @@ def check_model_release(
 
 def _schema(model_file: bytes) -> Any:
     try:
-        with zipfile.ZipFile(io.BytesIO(model_file)) as archive:
-            return json.loads(archive.read(_SCHEMA))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{type(exc).__name__}") from None
+        with zipfile.ZipFile(io.BytesIO(model_file)) as archive, archive.open(_SCHEMA) as handle:
+            text = handle.read(_MAX_SCHEMA + 1)  # a crafted zip may inflate without end
+        schema = json.loads(text) if len(text) <= _MAX_SCHEMA else None
+    except Exception as exc:  # zipfile, zlib and json raise many types on crafted input
+        raise ValueError(type(exc).__name__) from None  # their messages may quote the input
+    if not (isinstance(schema, dict) and {"__loader__", "__module__", "__class__"} <= set(schema)):
+        raise ValueError("its schema does not describe an object")
+    return schema
 
 
 def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
@@ -191,7 +196,7 @@ def _npy_header(archive: zipfile.ZipFile, name: str) -> tuple[tuple[int, ...], i
                 shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
             else:
                 raise ValueError(f"unknown .npy version {version}")
-    except (KeyError, ValueError, OSError, SyntaxError) as exc:
+    except Exception as exc:  # zipfile, zlib and the header parser raise many types
         raise ValueError(f"{name}: {type(exc).__name__}") from None
     return tuple(int(n) for n in shape), max(1, len(dtype.names or ()))
 
