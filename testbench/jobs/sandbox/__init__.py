@@ -29,7 +29,11 @@ from testbench.jobs.sandbox.errors import (
     SandboxOutputRefused,
     SandboxUnavailable,
 )
-from testbench.jobs.sandbox.launcher import run_sandboxed, sandbox_available
+from testbench.jobs.sandbox.launcher import (
+    run_sandboxed,
+    run_sandboxed_batch,
+    sandbox_available,
+)
 from testbench.jobs.sandbox.release import (
     DEFAULT_ALLOWED_PREFIXES,
     ReleaseVerdict,
@@ -54,6 +58,7 @@ __all__ = [
     "SandboxedCodeFailed",
     "check_model_release",
     "run_sandboxed",
+    "run_sandboxed_batch",
     "run_unsandboxed",
     "sandbox_available",
 ]

@@ -81,4 +81,4 @@ class FitOutcome:
     instance_based: bool  # k-NN, SVM and the like: never released
     model_file: bytes | None  # the fitted model as a skops file, when asked (never loaded here)
     model_types: list[str]  # every type and function the skops file names, sorted
-    seconds: float  # wall-clock time of the whole fit, the sandbox's start included
+    seconds: float  # time of this fit and its inspection (in the sandbox: its runner's clock)

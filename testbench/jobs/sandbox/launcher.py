@@ -45,8 +45,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -134,16 +133,52 @@ def run_sandboxed(
         SandboxedCodeFailed: the model code raised, or ended the process without a result.
         SandboxOutputRefused: what came back breaks the protocol.
     """
-    start = time.perf_counter()
+    return run_sandboxed_batch([request], limits, log_path, scratch)[0]
+
+
+def run_sandboxed_batch(
+    requests: Sequence[FitRequest],
+    limits: SandboxLimits,
+    log_path: Path,
+    scratch: Path | None = None,
+) -> list[FitOutcome]:
+    """Run several fits, in order, in one sandbox: one start-up (about as long as importing
+    scikit-learn) for all the folds of a regime, say. The limits hold for the whole batch.
+
+    Each fit gets the same numbers it gets alone (each builds a fresh estimator). The first
+    that fails raises, as :func:`run_sandboxed` would; the ones after it do not run.
+    """
+    if not requests:
+        return []
     with tempfile.TemporaryDirectory(prefix="sandbox-", dir=scratch) as directory:
         in_dir = Path(directory) / "in"
         in_dir.mkdir(mode=0o700)
-        wire.write_request(request, in_dir)
+        for k, request in enumerate(requests):
+            (in_dir / str(k)).mkdir(mode=0o700)
+            wire.write_request(request, in_dir / str(k))
         finished = _launch(in_dir, limits)
-    _append_log(log_path, request, finished)
-    found = _interpret(request, finished)
+    _append_log(log_path, requests[0], finished)
+    blobs = _blobs(requests[0].code.filename, finished)
+    return [_outcome(request, k, blobs, finished, limits) for k, request in enumerate(requests)]
+
+
+def _outcome(
+    request: FitRequest,
+    k: int,
+    blobs: dict[str, bytes],
+    finished: _Finished,
+    limits: SandboxLimits,
+) -> FitOutcome:
+    prefix = f"{k}/"
+    mine = {
+        name.removeprefix(prefix): data for name, data in blobs.items() if name.startswith(prefix)
+    }
+    found = _interpret(request, mine, finished.returncode)
     model_file = found["model_file"]
     types = _types_or_refuse(model_file) if model_file is not None else []
+    seconds = found["seconds"]
+    if not 0 <= seconds <= limits.wall_seconds:
+        raise SandboxOutputRefused(wire.refused("the fit's time is not a time"))
     return FitOutcome(
         predictions=found["predictions"],
         importance=found["importance"],
@@ -152,7 +187,7 @@ def run_sandboxed(
         instance_based=found["instance_based"] or _names_instance_based(types),
         model_file=model_file,
         model_types=types,
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
     )
 
 
@@ -338,18 +373,17 @@ def _append_log(log_path: Path, request: FitRequest, finished: _Finished) -> Non
         log.write(f"--- {ending} {finished.returncode} ---\n".encode())
 
 
-def _interpret(request: FitRequest, finished: _Finished) -> dict[str, Any]:
-    """Turn the runner's blobs into checked plain data, or raise the matching error."""
-    code = request.code
+def _blobs(filename: str, finished: _Finished) -> dict[str, bytes]:
+    """The runner's blobs, or the error for a run that was stopped or never got going."""
     if finished.timed_out:
         raise SandboxLimitExceeded(
-            f"the model code in {code.filename} ran past the wall-clock limit; make it "
+            f"the model code in {filename} ran past the wall-clock limit; make it "
             "faster or ask the operator for a longer limit",
             "wall",
         )
     if finished.overflowed:
         raise SandboxLimitExceeded(
-            f"the model code in {code.filename} handed back more than the file-size limit; "
+            f"the model code in {filename} handed back more than the file-size limit; "
             "ask the operator for a larger limit",
             "file_size",
         )
@@ -359,9 +393,13 @@ def _interpret(request: FitRequest, finished: _Finished) -> dict[str, Any]:
             "the sandbox's runner failed before the model code ran; the operator's job log "
             "has bubblewrap's message (check the memory limit and `testbench` installation)"
         )
-    if finished.returncode in (128 + signal.SIGXCPU, 128 + signal.SIGKILL) and (
-        wire.RESULT not in blobs
-    ):
+    return blobs
+
+
+def _interpret(request: FitRequest, blobs: dict[str, bytes], returncode: int) -> dict[str, Any]:
+    """Turn one request's blobs into checked plain data, or raise the matching error."""
+    code = request.code
+    if wire.RESULT not in blobs and returncode in (128 + signal.SIGXCPU, 128 + signal.SIGKILL):
         raise SandboxLimitExceeded(
             f"the model code in {code.filename} ran past its CPU-time limit (or was killed); "
             "make it faster or ask the operator for a larger limit",
@@ -376,6 +414,7 @@ def _interpret(request: FitRequest, finished: _Finished) -> dict[str, Any]:
     result = _json_object(blobs[wire.RESULT])
     if result.get("error") is not None:
         raise _failure(code.filename, code.function, code.source, result["error"])
+    seconds = result.get("seconds")
     return {
         "predictions": _predictions(request, blobs),
         "importance": _importance(request, result.get("importance")),
@@ -383,6 +422,7 @@ def _interpret(request: FitRequest, finished: _Finished) -> dict[str, Any]:
         "estimator": _estimator(result.get("estimator")),
         "instance_based": _bool(result.get("instance_based")),
         "model_file": _model_file(request, blobs),
+        "seconds": float(seconds) if isinstance(seconds, (int, float)) else -1.0,
     }
 
 

@@ -1,11 +1,12 @@
 """The sandboxed process: ``python -I -m testbench.jobs.sandbox.runner IN_DIR OUT_FD``.
 
 Runs inside bubblewrap (see :mod:`~.launcher`). It imports what the job needs, reads the
-request from ``IN_DIR``, installs the seccomp filter, and only then executes the SME's model
-file. It writes its findings to the pipe ``OUT_FD`` (see :mod:`~.wire`). Whatever the model
-code prints, and the full traceback of anything it raises, go to this process's stdout and
-stderr, which the trusted side keeps in the operator's job log. A failure is reported on
-the pipe as its stage, its exception's type and its line in the model file, nothing more.
+requests from ``IN_DIR`` (``0/``, ``1/``...), installs the seccomp filter, and only then
+executes the SME's model file. It writes its findings to the pipe ``OUT_FD`` (see
+:mod:`~.wire`). Whatever the model code prints, and the full traceback of anything it
+raises, go to this process's stdout and stderr, which the trusted side keeps in the
+operator's job log. A failure is reported on the pipe as its stage, its exception's type
+and its line in the model file, nothing more.
 
 Once the model file is imported, the model code can change anything in this process,
 including what is written to the pipe: the trusted side checks it as untrusted data.
@@ -17,6 +18,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,52 +29,61 @@ from testbench.jobs.sandbox.contract import FitRequest
 
 
 def main(argv: list[str]) -> int:
-    """Run the request in ``argv[1]`` and write the outcome to fd ``argv[2]``."""
+    """Run the requests in ``argv[1]`` (one numbered folder each) and write the outcomes to
+    fd ``argv[2]``; stop at the first that fails."""
     in_dir, out = Path(argv[1]), os.fdopen(int(argv[2]), "wb")
     out.write(wire.MAGIC)
-    request = None if argv[3:] == ["--probe"] else wire.read_request(in_dir)
-    _import_before_lockdown(request)
+    probe = argv[3:] == ["--probe"]
+    requests = [] if probe else [wire.read_request(d) for d in wire.request_dirs(in_dir)]
+    _import_before_lockdown(requests)
     seccomp.deny_process_creation()
     wire.write_blob(out, wire.READY, b"")
-    if request is None:
-        return 0
-    model_path = in_dir / request.code.filename
+    for k, request in enumerate(requests):
+        if not _run_one(out, k, request, in_dir / str(k) / request.code.filename):
+            break
+    return 0
+
+
+def _run_one(out: BinaryIO, k: int, request: FitRequest, model_path: Path) -> bool:
+    """Run request ``k`` and write its blobs; False when the model code failed."""
     stage = ["import"]
 
     def on_stage(name: str) -> None:
         stage[0] = name
 
+    start = time.perf_counter()
     try:
         found = compute(request, model_path, on_stage)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt from model code too
         traceback.print_exc()
         error = _describe(exc, model_path, stage[0])
-        wire.write_blob(out, wire.RESULT, json.dumps({"error": error}).encode())
-        return 0
+        wire.write_blob(out, f"{k}/{wire.RESULT}", json.dumps({"error": error}).encode())
+        return False
     for i, prediction in enumerate(found.predictions.values()):
-        wire.write_blob(out, f"prediction/{i}.npy", wire.array_bytes(prediction))
+        wire.write_blob(out, f"{k}/prediction/{i}.npy", wire.array_bytes(prediction))
     if found.model_file is not None:
-        wire.write_blob(out, wire.MODEL, found.model_file)
+        wire.write_blob(out, f"{k}/{wire.MODEL}", found.model_file)
     result = {
         "error": None,
         "estimator": found.estimator,
         "instance_based": bool(found.instance_based),
         "importance": found.importance,
         "membership": found.membership,
+        "seconds": time.perf_counter() - start,
     }
-    wire.write_blob(out, wire.RESULT, json.dumps(result).encode())
-    return 0
+    wire.write_blob(out, f"{k}/{wire.RESULT}", json.dumps(result).encode())
+    return True
 
 
-def _import_before_lockdown(request: FitRequest | None) -> None:
+def _import_before_lockdown(requests: list[FitRequest]) -> None:
     """Import what the job will use while starting programs is still allowed (a library
     may probe the machine with a subprocess on first import); skops only when asked, as it
     imports every scikit-learn estimator (seconds)."""
     import sklearn.inspection  # noqa: F401  (permutation_importance imports it lazily)
 
-    if request is not None and request.membership is not None:
+    if any(request.membership is not None for request in requests):
         import validation.privacy.membership  # noqa: F401
-    if request is not None and request.export_model:
+    if any(request.export_model for request in requests):
         import skops.io  # noqa: F401
 
 

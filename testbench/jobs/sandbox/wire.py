@@ -1,11 +1,13 @@
 """How data crosses the sandbox's edge, in formats that cannot carry code.
 
-In: the trusted side writes the request into a private directory that the sandbox sees
-read-only: frames as Arrow IPC (Feather v2) files without their index, arrays as ``.npy``
-without pickle, the rest as JSON, and the model file's text.
+In: the trusted side writes each request into a numbered folder (``0/``, ``1/``...) of a
+private directory that the sandbox sees read-only: frames as Arrow IPC (Feather v2) files
+without their index, arrays as ``.npy`` without pickle, the rest as JSON, and the model
+file's text.
 
-Out: the runner writes named blobs to one pipe (a length-prefixed stream); the trusted
-side reads at most a set number of bytes, accepts only the names it expects, parses
+Out: the runner writes named blobs to one pipe as a length-prefixed stream: ``ready``, then
+per request ``<k>/prediction/<i>.npy``, ``<k>/model.skops`` and ``<k>/result.json``. The
+trusted side reads at most a set number of bytes, accepts only the names it expects, parses
 arrays with ``allow_pickle=False`` and JSON with :func:`json.loads`, and never unpickles.
 """
 
@@ -33,11 +35,11 @@ from testbench.jobs.sandbox.errors import SandboxOutputRefused
 
 REQUEST_FILE = "request.json"
 MAGIC = b"TBSANDBOX1\n"
-RESULT = "result.json"  # what the runner found (or which stage failed)
+RESULT = "result.json"  # what the runner found for one request (or which stage failed)
 READY = "ready"  # the runner set itself up; the model code runs next
 MODEL = "model.skops"
 MAX_BLOBS = 1024
-_BLOB_NAME = re.compile(r"^(ready|result\.json|model\.skops|prediction/\d{1,4}\.npy)$")
+_BLOB_NAME = re.compile(r"^(ready|\d{1,4}/(result\.json|model\.skops|prediction/\d{1,4}\.npy))$")
 
 
 def write_request(request: FitRequest, directory: Path) -> None:
@@ -66,6 +68,12 @@ def write_request(request: FitRequest, directory: Path) -> None:
             meta[key] = {"on": names.index(asked.on), "seed": int(asked.seed)}
     (directory / request.code.filename).write_text(request.code.source, encoding="utf-8")
     (directory / REQUEST_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
+def request_dirs(directory: Path) -> list[Path]:
+    """The numbered request folders in ``directory``, in order."""
+    found = [d for d in directory.iterdir() if d.is_dir() and d.name.isdigit()]
+    return sorted(found, key=lambda d: int(d.name))
 
 
 def read_request(directory: Path) -> FitRequest:

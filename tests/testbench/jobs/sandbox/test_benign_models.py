@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from testbench.jobs.sandbox import (
     SandboxLimits,
     check_model_release,
     run_sandboxed,
+    run_sandboxed_batch,
     run_unsandboxed,
 )
 from testbench.jobs.tasks import FitTask, InspectTask, fit_task, inspect_task
@@ -139,3 +141,20 @@ def test_gradient_boosting_regression_gives_the_same_numbers(
     _assert_same(outcome, _today(request))
     assert outcome.estimator == "GradientBoostingRegressor"
     assert outcome.model_file is None
+
+
+def test_the_folds_of_a_regime_fit_in_one_sandbox_with_each_folds_numbers(
+    sandbox: None, cohort: Cohort, tmp_path: Path, binary_request: Callable[..., FitRequest]
+) -> None:
+    whole = binary_request(cohort, PIPELINE)
+    folds = [
+        replace(whole, train_x=whole.train_x.iloc[rows], train_y=whole.train_y[rows])
+        for rows in (slice(0, 200), slice(100, 300), slice(0, 300, 2))
+    ]
+
+    outcomes = run_sandboxed_batch(folds, SandboxLimits(), tmp_path / "job.log")
+
+    for fold, outcome in zip(folds, outcomes, strict=True):
+        expected = run_unsandboxed(fold).predictions["test"]
+        assert outcome.predictions["test"].tobytes() == expected.tobytes()
+    assert len({o.predictions["test"].tobytes() for o in outcomes}) == 3
