@@ -40,7 +40,7 @@ import pyarrow.csv as pacsv
 from _common import progress, timed  # benchmarks/ is first on sys.path when run
 
 from generators.registers import simulate_registers
-from testbench.lake import Lake
+from testbench.lake import Lake, ingest_file
 from testbench.lake.ingest.batch_checking import (
     BATCH_ROWS,
     CheckedTotals,
@@ -48,9 +48,10 @@ from testbench.lake.ingest.batch_checking import (
     checked_batches,
 )
 from testbench.lake.ingest.contracts import get_contract
-from testbench.lake.ingest.pipeline import _parent_keys, ingest_file
+from testbench.lake.ingest.fingerprints import fingerprint
+from testbench.lake.ingest.key_checks import parent_keys
 from testbench.lake.ingest.planning import plan_columns
-from testbench.lake.ingest.readers import fingerprint, open_csv_stream
+from testbench.lake.ingest.readers import open_csv_stream
 from testbench.lake.ingest.row_checks import TableChecker
 
 TODAY = date(2025, 6, 1)
@@ -178,7 +179,7 @@ def stages_alone(lake: Lake, path: Path, scratch: Path) -> dict[str, dict[str, f
     plan, renames, _ = plan_columns(
         stream.names, unsampled, get_contract("lab"), None, [], path.name, TODAY
     )
-    parents = _parent_keys(lake, plan.foreign_keys)
+    parents = parent_keys(lake, plan.foreign_keys)
 
     def check() -> list[pa.Table]:
         checker = TableChecker(plan, "p" * 64, parents, TODAY)

@@ -162,23 +162,31 @@ class Lake:
         """A writer whose writes land together when the block ends, or not at all.
 
         An exception inside the block rolls every write back (a lake file created for
-        the block is removed again) and is raised on.
+        the block is removed again) and is raised on; so does
+        :meth:`~testbench.lake.writer.LakeWriter.abandon`, without an exception.
         """
         created = not self.path.exists()
         try:
             with self.connect() as con:
                 con.execute("BEGIN TRANSACTION")
+                writer = LakeWriter(con, self.path)
                 try:
-                    yield LakeWriter(con, self.path)
+                    yield writer
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
-                con.execute("COMMIT")
+                con.execute("ROLLBACK" if writer.abandoned else "COMMIT")
         except BaseException:
             if created:
-                for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
-                    leftover.unlink(missing_ok=True)
+                self._remove_files()
             raise
+        if created and writer.abandoned:
+            self._remove_files()
+
+    def _remove_files(self) -> None:
+        """Remove the lake's file (and its write-ahead log), left by a rolled-back write."""
+        for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
     def write_table(self, name: str, frame: pd.DataFrame, primary_key: str | None = None) -> None:
         """Create or replace table ``name`` with the rows of ``frame``."""

@@ -84,6 +84,12 @@ class LakeWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
         self.con = con
         self.path = path
+        self.abandoned = False  # set by abandon(): the transaction is to be rolled back
+
+    def abandon(self) -> None:
+        """Roll the transaction back when its block ends (see :meth:`Lake.transaction
+        <testbench.lake.lake.Lake.transaction>`), as an error would, without one."""
+        self.abandoned = True
 
     def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         """Run one statement in the transaction (for catalogue upkeep)."""

@@ -4,8 +4,9 @@ source's contract, CPR numbers replaced by keyed pseudonyms, refused rows quaran
 :func:`ingest_file` runs the steps (:mod:`.pipeline`); each step's work sits in a module
 named for it:
 
-- :mod:`.readers`: a file's fingerprint (step 1) and its rows as text, streamed or
-  whole (step 2), with :mod:`.careful_reader` for files the fast reader does not take and
+- :mod:`.fingerprints`: what identifies a file's contents (step 1);
+- :mod:`.readers`: choosing a reader and reading the rows as text, streamed or whole
+  (step 2), with :mod:`.careful_reader` for files the fast reader does not take and
   :mod:`.coded_columns` for the rows held as codes into their distinct values;
 - :mod:`.planning`: which checks apply to which column (step 3), from the source's
   :mod:`.contracts` or the :mod:`.column_types` inferred from the values;

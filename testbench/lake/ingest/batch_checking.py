@@ -7,25 +7,33 @@ batch i+2 on another, while DuckDB writes batch i on this one; DuckDB, Arrow and
 NumPy and pandas work run without Python's GIL, so they overlap.
 The checker (:class:`~testbench.lake.ingest.row_checks.TableChecker`) carries what it learnt
 from one batch to the next, so the rows refused are the ones checking the file whole
-refuses, with the same reasons.
+refuses, with the same reasons. :class:`Checking` puts it together for one extract.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date
 from queue import Empty, Full, Queue
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 from testbench.lake.hashing import quote_ident, row_hashes
 from testbench.lake.ingest.coded_columns import CodedTable
-from testbench.lake.ingest.row_checks import Checked, TableChecker
+from testbench.lake.ingest.contracts import ForeignKey
+from testbench.lake.ingest.errors import IngestError
+from testbench.lake.ingest.key_checks import ParentKeys, parent_keys_in, parents_present
+from testbench.lake.ingest.row_checks import Checked, TableChecker, TablePlan
+
+if TYPE_CHECKING:
+    from testbench.lake.ingest.readers import Rows
 
 T = TypeVar("T")
 
@@ -186,3 +194,111 @@ def checked_batches(
     finally:
         if hashes is not None:
             hashes.close()
+
+
+class Checking:
+    """An extract's batches being read and coded on one worker thread and checked on
+    another, in file order, ready to be written. (Early in a file, checking is the slow
+    step: each new person's CPR number is checked and pseudonymised once. Later, writing
+    is.)
+
+    The workers start at once; the checking one waits for the parent keys
+    (:attr:`parents`, handed over by :meth:`start_parent_keys` or :meth:`read_parent_keys`
+    once it is known the file is to be written) where it first checks a foreign key.
+    :meth:`close` stops both, then the reading.
+
+    Args:
+        rows: the extract's rows, as the reader gives them.
+        batches: their batches, coded, under the lake's column names.
+        plan: the checks, with every foreign key the extract has (those whose parent is
+            not in the lake yet are left unchecked, see :attr:`unchecked`).
+        declared: the foreign keys declared for this ingestion (not the contract's).
+        tables: the tenant's lake tables.
+        table: the table being ingested.
+        pseudonym_key: the tenant's pseudonym key.
+        today: the day that counts as today.
+
+    Raises:
+        IngestError: a foreign key points at ``table`` itself.
+        UnknownParentTable: a declared foreign key's parent table is not in the lake.
+    """
+
+    def __init__(
+        self,
+        rows: Rows,
+        batches: Iterator[CodedTable],
+        plan: TablePlan,
+        declared: Sequence[ForeignKey],
+        tables: Sequence[str],
+        table: str,
+        pseudonym_key: str,
+        today: date | None,
+    ) -> None:
+        checked, self.unchecked = parents_present(plan.foreign_keys, set(declared), tables, table)
+        self.rows = rows
+        self.plan = replace(plan, foreign_keys=tuple(checked))
+        self.parents: Future[dict[str, ParentKeys]] = Future()
+        self.totals, self.hashes = CheckedTotals(), RowHashes()
+        checker = TableChecker(self.plan, pseudonym_key, _Awaited(self.parents), today)
+        self._stack = ExitStack()
+        self._stack.callback(rows.close)  # runs last on close, once the workers stopped
+        coded = self._stack.enter_context(prefetched(batches))  # read and coded on one worker,
+        self.ready = self._stack.enter_context(  # checked on another
+            prefetched(checked_batches(coded, checker, self.totals, self.hashes))
+        )
+        self._stack.callback(self._settle)  # runs first on close, so the worker can stop
+
+    @property
+    def refused(self) -> bool:
+        """The fast reader stopped at a row it does not take: the batches ended there."""
+        return self.rows.refused
+
+    def start_parent_keys(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Hand the worker the parent keys, read on ``con``, unless it has them already.
+
+        An error reading them is handed over too, and :meth:`read_parent_keys` raises it.
+        """
+        if self.parents.done():
+            return
+        try:
+            keys = {
+                column: ParentKeys(values).prepared()
+                for column, values in parent_keys_in(con, self.plan.foreign_keys).items()
+            }
+        except Exception as exc:  # the worker and read_parent_keys raise it
+            self.parents.set_exception(exc)
+            return
+        self.parents.set_result(keys)
+
+    def read_parent_keys(self, con: duckdb.DuckDBPyConnection) -> None:
+        """:meth:`start_parent_keys`, then raise the error reading them met, if any.
+
+        Raises:
+            UnknownParentTable: a parent table has no such column.
+        """
+        self.start_parent_keys(con)
+        self.parents.result()
+
+    def _settle(self) -> None:
+        if not self.parents.done():
+            self.parents.set_exception(IngestError("ingestion stopped before writing"))
+
+    def close(self) -> None:
+        """Stop the workers (once the batch each is on is done), then the reading."""
+        self._stack.close()
+
+
+class _Awaited(Mapping[str, ParentKeys]):
+    """A mapping another thread fills in: looking at it waits until it is there."""
+
+    def __init__(self, future: Future[dict[str, ParentKeys]]) -> None:
+        self._future = future
+
+    def __getitem__(self, key: str) -> ParentKeys:
+        return self._future.result()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._future.result())
+
+    def __len__(self) -> int:
+        return len(self._future.result())

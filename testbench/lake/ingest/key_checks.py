@@ -1,17 +1,26 @@
-"""Key checks whose memory spans an extract's batches.
+"""Primary- and foreign-key checks, whose memory spans an extract's batches.
 
-:class:`ParentKeys` holds a parent table's key values, prepared once for every
-batch's foreign-key check; :class:`TakenKeys` remembers the primary keys that kept
+:func:`parents_present` sorts an extract's foreign keys into those checked now (the
+parent table is in the lake) and those left for later; :func:`parent_keys` reads the
+parents' key values, and :class:`ParentKeys` holds them, prepared once for every
+batch's foreign-key check. :class:`TakenKeys` remembers the primary keys that kept
 rows hold, so a key met again in a later batch is a duplicate, as it would be in
 the same batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import duckdb
 import numpy as np
 import pandas as pd
 
+from testbench.lake.hashing import quote_ident
+from testbench.lake.ingest.contracts import ForeignKey
+from testbench.lake.ingest.errors import IngestError, UnknownParentTable
 from testbench.lake.ingest.value_checks import ColumnVerdict
+from testbench.lake.lake import Lake
 
 
 class ParentKeys:
@@ -77,3 +86,68 @@ class TakenKeys:
         duplicate[fresh] = False
         self._taken[key[fresh]] = True
         return duplicate
+
+
+def parents_present(
+    fks: Sequence[ForeignKey], declared: set[ForeignKey], tables: Sequence[str], table: str
+) -> tuple[list[ForeignKey], list[ForeignKey]]:
+    """Foreign keys whose parent is in the lake, and contract ones whose parent is not yet.
+
+    Raises:
+        UnknownParentTable: a declared foreign key's parent table is not in the lake.
+    """
+    checked, unchecked = [], []
+    for fk in fks:
+        if fk.parent_table == table:
+            raise IngestError(
+                f"foreign key {fk} points at the table being ingested; ingestion checks "
+                "references against another table already in the lake"
+            )
+        if fk.parent_table in tables:
+            checked.append(fk)
+        elif fk in declared:
+            raise UnknownParentTable(
+                f"foreign key {fk}: no table {fk.parent_table!r} in the lake "
+                f"(tables: {', '.join(tables) or 'none'}); ingest {fk.parent_table!r} first"
+            )
+        else:  # a contract's reference: checked once the parent has been ingested
+            unchecked.append(fk)
+    return checked, unchecked
+
+
+def parent_keys(lake: Lake, fks: Sequence[ForeignKey]) -> dict[str, pd.Series]:
+    """Each foreign-key column's parent values, read in one connection.
+
+    Raises:
+        UnknownParentTable: the parent table has no such column.
+    """
+    if not fks:
+        return {}
+    with lake.connect(read_only=True) as con:
+        return parent_keys_in(con, fks)
+
+
+def parent_keys_in(
+    con: duckdb.DuckDBPyConnection, fks: Sequence[ForeignKey]
+) -> dict[str, pd.Series]:
+    """:func:`parent_keys` on an open connection to the lake."""
+    out = {}
+    for fk in fks:
+        columns = [
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_catalog = 'lake' AND table_name = ? ORDER BY ordinal_position",
+                [fk.parent_table],
+            ).fetchall()
+        ]
+        if fk.parent_column not in columns:
+            raise UnknownParentTable(
+                f"foreign key {fk}: table {fk.parent_table!r} has no column "
+                f"{fk.parent_column!r}; its columns are: {', '.join(map(repr, columns))}"
+            )
+        out[fk.column] = con.execute(
+            f"SELECT DISTINCT {quote_ident(fk.parent_column)} "
+            f"FROM lake.{quote_ident(fk.parent_table)}"
+        ).df()[fk.parent_column]
+    return out

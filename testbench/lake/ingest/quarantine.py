@@ -17,7 +17,9 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from testbench.lake.hashing import quote_ident
 from testbench.lake.lake import Lake
@@ -176,3 +178,12 @@ def forget_ingests(target: Lake | LakeWriter, tables: Sequence[str]) -> None:
             f"DELETE FROM lake.{INTERNAL_PREFIX}{INGEST_LOG} WHERE table_name IN ({marks})",
             list(tables),
         )
+
+
+def stamped(quarantine: pa.Table, ingest_id: str, at: datetime, file_name: str) -> pa.Table:
+    """Refused rows marked with the ingestion that refused them: its id, time and file."""
+    rows = quarantine.num_rows
+    quarantine = quarantine.add_column(0, SOURCE_FILE, pa.repeat(file_name, rows))
+    stamp = np.full(rows, np.datetime64(at, "ns"))
+    quarantine = quarantine.add_column(0, INGESTED_AT, pa.array(stamp, pa.timestamp("ns")))
+    return quarantine.add_column(0, INGEST_ID, pa.repeat(ingest_id, rows))

@@ -1,42 +1,41 @@
-"""Loading an extract for ingestion: its fingerprint, then its rows as text, coded on demand.
+"""Reading an extract's rows as text (step 2 of ingestion), with the reader chosen for it.
 
-:func:`fingerprint` reads the file once for its SHA-256 (what the audit log and
-re-ingestion checks key on), its text encoding, and bytes no text CSV holds.
-:func:`load_extract` then reads the rows with one of two readers that give the
-same rows (tests hold them to it):
+:func:`choose_reader` picks one by the file's suffix and a look at its first line
+(:class:`Reader`); the readers give the same rows (tests hold them to it):
 
-- the fast reader, pyarrow's multi-threaded CSV parser, for the usual file: a
-  header on the first line and every row as wide as the header;
+- Parquet: pyarrow reads the file whole, every column cast to text;
+- the fast reader, pyarrow's CSV parser, for the usual CSV file: a header on the
+  first line and every row as wide as the header. It reads the file block by block
+  while the rows are checked and written (:func:`stream_csv`, :class:`StreamedRows`),
+  when nothing needs its columns whole (a contract names every column): ingestion then
+  starts writing after the first batch instead of after the whole file. Else it reads
+  the file whole, on every core (:func:`load_extract`);
 - the careful reader, Python's ``csv`` module
   (:func:`~testbench.lake.ingest.careful_reader.read_extract`), for anything the fast
-  one refuses (rows of the wrong width, which are kept and flagged; a header spread
-  over lines; blank lines before it).
+  one does not take (rows of the wrong width, which are kept and flagged; a header
+  spread over lines; blank lines before it). Whether the fast reader takes every row
+  shows only as it reads them: where it meets one it does not take, it stops and says
+  so (:attr:`CsvStream.refused`, or :func:`load_extract` goes on with the careful reader).
 
-Rows are coded (see :mod:`~testbench.lake.ingest.coded_columns`) when asked for: a column whole for
-planning, or every column batch by batch for checking and writing
-(:meth:`LoadedExtract.batches`).
-
-A CSV file the fast reader takes can also be read block by block while it is checked
-and written (:func:`open_csv_stream`, :class:`CsvStream`), when nothing needs its columns
-whole (a contract names every column): ingestion then starts writing after the first
-batch instead of after the whole file. Should the fast reader meet a row it does not
-take half-way, it raises :class:`FastReaderRefused` and ingestion starts over with the
-careful reader.
+Rows are coded (see :mod:`~testbench.lake.ingest.coded_columns`) when asked for: a column
+whole for planning, or every column batch by batch for checking and writing
+(:meth:`LoadedExtract.batches`, :meth:`StreamedRows.batches`).
 
 Errors never quote the file's contents: a parser's message may hold a row.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import os
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -49,31 +48,83 @@ from testbench.lake.ingest.careful_reader import (
     sniff_delimiter,
 )
 from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable, ColumnCoder, ColumnSample
+from testbench.lake.ingest.contracts import Contract
 from testbench.lake.ingest.errors import UnreadableFile
-from testbench.lake.ingest.pseudonyms import safe_name
+from testbench.lake.ingest.fingerprints import Fingerprint, file_kind, fingerprint
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
-CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-CHUNK = 1 << 22  # bytes read at a time for the fingerprint
-GUESSED_ENCODING = "utf-8-sig"  # what most CSV exports are, as the fingerprint names it
 BLOCK = 1 << 24  # bytes per block of the fast CSV reader
 # Bytes per block of the streaming CSV reader: small blocks hand the first rows over soon
 # (and a serial reader of small blocks costs less CPU than the threaded whole-file one).
 STREAM_BLOCK = 1 << 22
 
 
-class FastReaderRefused(Exception):
-    """The fast CSV reader met something it does not take (a row of the wrong width, bytes
-    that are not the file's encoding): the careful reader must read the file."""
+class Reader(Enum):
+    """Which reader reads a file (see :func:`choose_reader`)."""
+
+    PARQUET = "parquet"  # pyarrow, the file whole
+    CSV_STREAM = "csv_stream"  # the fast CSV reader, block by block while rows are checked
+    CSV_WHOLE = "csv_whole"  # the fast CSV reader, the file whole (types are inferred)
+    CSV_CAREFUL = "csv_careful"  # Python's csv module, the file whole
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What identifies a file's contents, read in one pass."""
+def choose_reader(path: Path, encoding: str, contract: Contract | None) -> Reader:
+    """The reader for an extract, by its suffix and its first line.
 
-    sha256: str  # hex SHA-256 of the file's bytes
-    size: int  # bytes
-    encoding: str  # "utf-8-sig" or "latin-1" for text; "" for Parquet
+    Args:
+        path: a ``.csv`` (or ``.txt``/``.tsv``) or ``.parquet`` file.
+        encoding: its text encoding, as :func:`fingerprint` finds it (or
+            :data:`~testbench.lake.ingest.fingerprints.GUESSED_ENCODING`, before it is known).
+        contract: the source's contract, if any: where it names every column of the
+            header, no column is needed whole and the rows can be streamed.
+
+    Raises:
+        UnreadableFile: an unknown file type, or a header that is no header (see
+            :func:`~testbench.lake.ingest.careful_reader.check_header`).
+        UnicodeDecodeError: the first line is not text of ``encoding``.
+    """
+    if file_kind(Path(path)) == "parquet":
+        return Reader.PARQUET
+    header = _csv_header(Path(path), encoding)
+    if header is None:  # a blank first line, or a header spread over lines
+        return Reader.CSV_CAREFUL
+    if contract is not None and all(_named(column, contract) for column in header[1]):
+        return Reader.CSV_STREAM
+    return Reader.CSV_WHOLE
+
+
+def _named(column: str, contract: Contract) -> bool:
+    """Does the contract name the column (as planning matches them: case and surrounding
+    blanks ignored)?"""
+    return any(column.strip().casefold() == rule.name.casefold() for rule in contract.columns)
+
+
+class Rows(Protocol):
+    """An extract's rows as a reader gives them to planning and checking."""
+
+    @property
+    def names(self) -> list[str]:
+        """The file's column names, in order."""
+
+    @property
+    def file_format(self) -> str:
+        """``"csv"`` or ``"parquet"``."""
+
+    @property
+    def rows(self) -> int | None:
+        """Data rows in the file; None until they are all read."""
+
+    @property
+    def refused(self) -> bool:
+        """The fast reader stopped at a row it does not take: the batches ended there."""
+
+    def sample(self, name: str) -> ColumnSample:
+        """Distinct values of a column with their row counts (to infer its type)."""
+
+    def batches(self, rows: int) -> Iterator[CodedTable]:
+        """The rows, coded, in batches of up to ``rows`` (see :func:`batch_sizes`)."""
+
+    def close(self) -> None:
+        """Stop reading."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +186,14 @@ class LoadedExtract:
         self._whole.update(_code_all(todo, arrays))
         return _coded({n: self._whole[n] for n in self.names}, self.rows)
 
+    @property
+    def refused(self) -> bool:
+        """Never: the file was read whole before its rows are checked."""
+        return False
+
+    def close(self) -> None:
+        """Nothing to stop: the rows are in memory."""
+
     def batches(self, rows: int) -> Iterator[CodedTable]:
         """The rows in batches of up to ``rows`` (see :func:`batch_sizes`), coded so that
         codes and uniques of every batch extend those of the batches before it (see
@@ -180,57 +239,6 @@ def _bounds(total: int, rows: int) -> list[tuple[int, int]]:
     return out
 
 
-def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        return "parquet"
-    if suffix in CSV_SUFFIXES:
-        return "csv"
-    raise UnreadableFile(
-        f"cannot ingest {safe_name(path.name)}: unknown file type {suffix or '(none)'}; "
-        "export the extract as .csv (with a header row) or .parquet"
-    )
-
-
-def fingerprint(path: Path) -> Fingerprint:
-    """SHA-256, size and text encoding of an extract file.
-
-    Raises:
-        UnreadableFile: no such file, an unknown file type, or a text file holding NUL
-            bytes (UTF-16 or binary, not a CSV export).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise UnreadableFile(f"no file {safe_name(str(path))}; check the path")
-    text = _kind(path) == "csv"
-    digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, size, nul = text, 0, False
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            if text:
-                nul = nul or b"\x00" in chunk
-                if utf8 and not chunk.isascii():  # ASCII is UTF-8: skip the decoder
-                    try:
-                        decoder.decode(chunk)
-                    except UnicodeDecodeError:
-                        utf8 = False
-    if text and utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    if nul:
-        raise UnreadableFile(
-            f"{safe_name(path.name)} holds NUL bytes, so it is UTF-16 or binary, not a text "
-            "CSV; export it again as CSV in UTF-8 (or Latin-1), or as Parquet"
-        )
-    encoding = ("utf-8-sig" if utf8 else "latin-1") if text else ""
-    return Fingerprint(digest.hexdigest(), size, encoding)
-
-
 def load_extract(
     path: Path, fp: Fingerprint | None = None, fast_reader: bool = True
 ) -> LoadedExtract:
@@ -247,7 +255,7 @@ def load_extract(
     """
     path = Path(path)
     fp = fp or fingerprint(path)
-    if _kind(path) == "parquet":
+    if file_kind(path) == "parquet":
         names, arrays = parquet_text_columns(path)
         text = pa.table(dict(zip([f"c{i}" for i in range(len(names))], arrays, strict=True)))
         return LoadedExtract(names, "parquet", text=text)
@@ -323,7 +331,7 @@ def _fast_csv(path: Path, encoding: str) -> LoadedExtract | None:
     return LoadedExtract(names, "csv", delimiter, text=table)
 
 
-@dataclass(frozen=True)
+@dataclass
 class CsvStream:
     """A CSV extract for the fast reader, read block by block as its rows are checked.
 
@@ -338,14 +346,14 @@ class CsvStream:
     delimiter: str
     encoding: str  # as the fingerprint found it
     file_format: str = "csv"
+    # Set by :meth:`texts` where the fast reader met a row it does not take (the batches
+    # end there): the careful reader must read the file.
+    refused: bool = field(default=False, init=False)
 
     def texts(self, rows: int) -> Generator[pa.Table, None, None]:
         """The rows as text columns, in batches of up to ``rows`` (see :func:`batch_sizes`;
-        a file without rows gives no batch).
-
-        Raises:
-            FastReaderRefused: a row the fast reader does not take (rows before it may have
-                been handed out already).
+        a file without rows gives no batch). At a row the fast reader does not take, the
+        batches end and :attr:`refused` is set (rows before it may have been handed out).
         """
         read, parse, convert = _csv_options(
             len(self.names), self.delimiter, self.encoding, STREAM_BLOCK
@@ -355,7 +363,8 @@ class CsvStream:
                 self.path, read_options=read, parse_options=parse, convert_options=convert
             )
         except (pa.ArrowException, ValueError):  # never show the message: it may quote a row
-            raise FastReaderRefused(safe_name(self.path.name)) from None
+            self.refused = True
+            return
         try:
             sizes = batch_sizes(rows)
             size, held = next(sizes), 0
@@ -365,8 +374,9 @@ class CsvStream:
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
-                except (pa.ArrowException, ValueError):
-                    raise FastReaderRefused(safe_name(self.path.name)) from None
+                except (pa.ArrowException, ValueError):  # the message may quote a row
+                    self.refused = True
+                    return
                 pending.append(batch)
                 held += batch.num_rows
                 while held >= size:
@@ -400,18 +410,102 @@ def open_csv_stream(path: Path, encoding: str) -> CsvStream | None:
     Args:
         path: the file.
         encoding: its text encoding, as :func:`fingerprint` finds it (or
-            :data:`GUESSED_ENCODING`, before it is known).
+            :data:`~testbench.lake.ingest.fingerprints.GUESSED_ENCODING`, before it is
+            known).
 
     Raises:
         UnicodeDecodeError: the header is not text of ``encoding``.
     """
     path = Path(path)
-    if _kind(path) != "csv":
+    if file_kind(path) != "csv":
         return None
     header = _csv_header(path, encoding)
     if header is None:
         return None
     return CsvStream(path, header[1], header[0], encoding)
+
+
+@dataclass
+class StreamedRows:
+    """A CSV file's rows as the fast reader streams them (see :func:`stream_csv`), the
+    first batch read already."""
+
+    stream: CsvStream
+    texts: Generator[pa.Table, None, None]  # the batches after the first
+    first: pa.Table
+    batch_rows: int  # the size the batches were read at (see :func:`batch_sizes`)
+    rows: int | None = None  # not known until the file is read to the end
+
+    @property
+    def names(self) -> list[str]:
+        """The file's column names, in order."""
+        return self.stream.names
+
+    @property
+    def file_format(self) -> str:
+        """``"csv"``."""
+        return self.stream.file_format
+
+    @property
+    def refused(self) -> bool:
+        """The fast reader met a row it does not take: the batches ended there."""
+        return self.stream.refused
+
+    def sample(self, name: str) -> ColumnSample:
+        """Never asked for: the rows are streamed only where no column's type is inferred
+        (see :func:`choose_reader`)."""
+        raise AssertionError(f"column {name!r} is needed whole; read the file whole")
+
+    def batches(self, rows: int) -> Iterator[CodedTable]:
+        """The rows, coded, in batches (``rows`` must be the size they were read at)."""
+        assert rows == self.batch_rows, "the batches were sized when the first was read"
+        return self.stream.coded(chain([self.first], self.texts))
+
+    def close(self) -> None:
+        """Stop reading."""
+        self.texts.close()
+
+
+def stream_csv(path: Path, encoding: str, rows: int, file_name: str) -> StreamedRows | None:
+    """Start reading a CSV file block by block (:attr:`Reader.CSV_STREAM`): its first batch
+    of up to ``rows`` rows now, the rest as they are asked for.
+
+    Returns:
+        The rows; None where the fast reader does not take the file's header or first rows
+        (the careful reader must read the file).
+
+    Raises:
+        UnreadableFile: the file has a header and no rows.
+        UnicodeDecodeError: the header is not text of ``encoding``.
+    """
+    stream = open_csv_stream(path, encoding)
+    if stream is None:
+        return None
+    texts = stream.texts(rows)
+    first = next(texts, None)
+    if stream.refused:
+        texts.close()
+        return None
+    if first is None:
+        raise UnreadableFile(
+            f"{file_name} has a header but no rows; check that the export finished"
+        )
+    return StreamedRows(stream, texts, first, rows)
+
+
+def refuse_malformed(extract: LoadedExtract, file_name: str) -> None:
+    """Refuse a file read whole that has nothing to ingest, or whose every row misfits the
+    header."""
+    rows, width = extract.rows, len(extract.names)
+    if rows == 0:
+        raise UnreadableFile(
+            f"{file_name} has a header but no rows; check that the export finished"
+        )
+    if extract.ragged.all():
+        raise UnreadableFile(
+            f"none of the {rows:,} rows of {file_name} has the header's {width} fields; "
+            f"check the delimiter (read as {extract.delimiter!r}) and the quoting, and export again"
+        )
 
 
 def _code_all(names: list[str], arrays: list[pa.ChunkedArray]) -> dict[str, CodedColumn]:

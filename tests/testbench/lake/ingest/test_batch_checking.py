@@ -357,3 +357,36 @@ def test_a_row_the_fast_reader_refuses_half_way_is_read_by_the_careful_reader(
     assert any(reason.startswith("row: wrong number of fields") for reason in second.reasons)
     pd.testing.assert_frame_equal(lake.read_table("lab"), table)
     assert second.table_hash == lake.table_hashes()["lab"] == first.table_hash
+
+
+@pytest.mark.parametrize("lake_exists", [True, False])
+def test_a_row_the_fast_reader_refuses_after_batches_were_written_leaves_none_of_them(
+    tmp_path: Path,
+    fake_cprs: Callable[..., list[str]],
+    today: date,
+    monkeypatch: pytest.MonkeyPatch,
+    lake_exists: bool,
+) -> None:
+    people = fake_cprs(5, seed=15)
+    rows = _lab_rows(people, 3000)
+    good = write_csv(tmp_path / "good.csv", LAB_HEADER, rows)
+    odd = [*rows[:2000], [people[0], "2020-01-01"], *rows[2000:]]
+    ragged = write_csv(tmp_path / "ragged.csv", LAB_HEADER, odd)
+    monkeypatch.setattr(readers_module, "STREAM_BLOCK", 1 << 12)  # small blocks: the odd
+    monkeypatch.setattr(pipeline_module, "BATCH_ROWS", 100)  # row comes batches in
+    careful = Lake(tmp_path / "careful" / "lake.duckdb", LAKE_KEY)
+    expected = ingest_file(careful, KEY, good, "lab", contract="lab", today=today)
+    lake = Lake(tmp_path / "lake" / "lake.duckdb", LAKE_KEY)
+    if lake_exists:
+        ingest_file(lake, KEY, good, "other", contract="lab", today=today)
+    said: list[str] = []
+    report = ingest_file(
+        lake, KEY, ragged, "lab", contract="lab", today=today, progress=said.append
+    )
+
+    assert said[1] == "checking the rows of ragged.csv and writing them to lab"  # streamed
+    assert said[2] == "checking 3,001 rows and writing them to lab"  # then read again, whole
+    assert report.rows_in_file == 3001 and report.quarantined == expected.quarantined + 1
+    assert report.ingested == expected.ingested
+    assert report.table_hash == lake.table_hashes()["lab"] == expected.table_hash
+    assert len(lake.read_internal("ingests")) == 1 + lake_exists  # one ingestion recorded

@@ -23,8 +23,9 @@ from testbench.lake.ingest.errors import (
     UnknownParentTable,
     UnreadableFile,
 )
-from testbench.lake.ingest.pipeline import ingest_file, quarantined_rows
+from testbench.lake.ingest.pipeline import ingest_file
 from testbench.lake.ingest.pseudonyms import CPR_MASK, pseudonym
+from testbench.lake.ingest.quarantine import quarantined_rows
 from testkit.extract_files import write_csv
 
 LAKE_KEY = "k" * 64

@@ -16,11 +16,14 @@ from hypothesis import strategies as st
 
 from testbench.lake.ingest.careful_reader import read_extract
 from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable
+from testbench.lake.ingest.contracts import get_contract
 from testbench.lake.ingest.errors import UnreadableFile
+from testbench.lake.ingest.fingerprints import fingerprint
 from testbench.lake.ingest.readers import (
+    Reader,
     _fast_csv,
     batch_sizes,
-    fingerprint,
+    choose_reader,
     load_extract,
     open_csv_stream,
 )
@@ -166,3 +169,21 @@ def test_batches_start_small_and_grow_to_the_batch_size() -> None:
     assert [next(sizes) for _ in range(6)] == [100, 200, 400, 800, 800, 800]
     tiny = batch_sizes(2)
     assert [next(tiny) for _ in range(4)] == [1, 1, 1, 2]
+
+
+def test_the_reader_is_chosen_by_suffix_and_first_line(tmp_path: Path) -> None:
+    lab = get_contract("lab")
+    named = ";".join(rule.name.upper() for rule in lab.columns)  # case does not matter
+    (tmp_path / "lab.csv").write_text(f"{named}\n")
+    (tmp_path / "more.csv").write_text(f"{named};note\n")
+    (tmp_path / "blank.csv").write_text(f"\n{named}\n")
+    (tmp_path / "quoted.csv").write_text('"a\nb";c\n')
+    (tmp_path / "f.parquet").write_bytes(b"")
+    assert choose_reader(tmp_path / "lab.csv", "utf-8-sig", lab) is Reader.CSV_STREAM
+    assert choose_reader(tmp_path / "lab.csv", "utf-8-sig", None) is Reader.CSV_WHOLE
+    assert choose_reader(tmp_path / "more.csv", "utf-8-sig", lab) is Reader.CSV_WHOLE
+    assert choose_reader(tmp_path / "blank.csv", "utf-8-sig", lab) is Reader.CSV_CAREFUL
+    assert choose_reader(tmp_path / "quoted.csv", "utf-8-sig", None) is Reader.CSV_CAREFUL
+    assert choose_reader(tmp_path / "f.parquet", "", lab) is Reader.PARQUET
+    with pytest.raises(UnreadableFile, match=r"unknown file type \.xlsx"):
+        choose_reader(tmp_path / "f.xlsx", "", None)
