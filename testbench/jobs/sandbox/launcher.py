@@ -78,10 +78,11 @@ THREAD_VARIABLES = {
 }
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives")
-_PACKAGES = ("testbench", "validation")  # what the runner imports from this project
+# Project packages the runner may import (code only; never the checkout's root).
+_PACKAGES = ("testbench", "validation", "common")
 _STAGES = {
     "import": "importing the model file",
-    "build": "building the estimator",
+    "build": "importing the model file or building the estimator",
     "fit": "fitting",
     "predict": "predicting",
     "importance": "computing permutation importance",
@@ -89,7 +90,8 @@ _STAGES = {
     "export": "saving the fitted model",
 }
 _LOG_HINT = "the operator's job log has the message"
-_KNOWN_EXCEPTION_MODULES = ("builtins", "sklearn.", "numpy.", "pandas.", "scipy.")
+# Libraries whose exception classes may be named to the caller (when already loaded here).
+_KNOWN_EXCEPTION_LIBRARIES = ("sklearn.", "numpy.", "pandas.", "scipy.")
 
 
 def sandbox_available() -> str | None:
@@ -102,8 +104,11 @@ def sandbox_available() -> str | None:
         return "bubblewrap (bwrap) is not installed: install the Debian package bubblewrap"
     if not seccomp.supported():
         return f"no seccomp filter for this machine's architecture ({os.uname().machine})"
-    with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as scratch:
-        finished = _launch(Path(scratch), SandboxLimits(wall_seconds=120), probe=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="sandbox-probe-") as scratch:
+            finished = _launch(Path(scratch), SandboxLimits(wall_seconds=120), probe=True)
+    except SandboxUnavailable as exc:
+        return str(exc)
     if finished.ready:
         return None
     detail = (finished.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
@@ -255,7 +260,7 @@ def _python_paths() -> tuple[str, ...]:
     for name in _PACKAGES:
         found = importlib.util.find_spec(name)
         if found is None or found.origin is None:
-            raise SandboxUnavailable(f"cannot find the {name} package to give to the sandbox")
+            continue
         package = os.path.dirname(found.origin)
         if not any(package.startswith(prefix + os.sep) for prefix in paths):
             paths.add(package)  # an editable install: the package lies in the checkout
@@ -476,7 +481,7 @@ def _known_exception(module: Any, name: Any) -> type[BaseException] | None:
     named, or None (a class the model file defines, or anything else)."""
     if not isinstance(module, str) or not isinstance(name, str):
         return None
-    if module != "builtins" and not module.startswith(_KNOWN_EXCEPTION_MODULES[1:]):
+    if module != "builtins" and not module.startswith(_KNOWN_EXCEPTION_LIBRARIES):
         return None
     loaded = builtins if module == "builtins" else sys.modules.get(module)
     kind = getattr(loaded, name, None) if loaded is not None else None

@@ -10,12 +10,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import testbench
 from testbench.jobs.sandbox import (
     FitOutcome,
     SandboxedCodeFailed,
     SandboxLimitExceeded,
     check_model_release,
 )
+
+CHECKOUT = Path(testbench.__file__).resolve().parents[1]
+PACKAGES = ("testbench", "validation", "common", ".venv")
 
 if TYPE_CHECKING:
     from conftest import Cohort, Tenant
@@ -56,6 +60,12 @@ def _attempts(tenant: Tenant, outside: Path, port: int) -> list[tuple[str, str]]
         ("home variable", "lambda: os.environ['TESTBENCH_HOME']"),
         ("any key variable", "lambda: [v for k, v in os.environ.items() if 'KEY' in k][0]"),
         ("lake file", f"lambda: open({str(tenant.lake)!r}, 'rb').read(64).hex()"),
+        # The checkout's root holds .testbench/ and .git/: only the packages may be seen.
+        (
+            "checkout root",
+            f"lambda: [n for n in os.listdir({str(CHECKOUT)!r}) if n not in {PACKAGES!r}][0]",
+        ),
+        ("root home", "lambda: [n for n in os.listdir('/root') if n != '.pyenv'][0]"),
         ("connect", f"lambda: socket.create_connection(('127.0.0.1', {port}), timeout=2)"),
         ("write host path", f"lambda: open({str(outside)!r}, 'w').write('rows')"),
         ("write root", "lambda: open('/leak.csv', 'w').write('rows')"),
