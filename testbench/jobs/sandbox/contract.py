@@ -80,5 +80,7 @@ class FitOutcome:
     estimator: str  # class name of the model (its last step for a pipeline), or "custom"
     instance_based: bool  # k-NN, SVM and the like: never released
     model_file: bytes | None  # the fitted model as a skops file, when asked (never loaded here)
-    model_types: list[str]  # every type and function the skops file names, sorted
+    # Every type and function the skops file names, sorted; for the operator only (a class
+    # the model file defines names itself).
+    model_types: list[str]
     seconds: float  # time of this fit and its inspection (in the sandbox: its runner's clock)
