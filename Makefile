@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERSONS ?= 20000
 
-.PHONY: demo test lint typecheck pytest bench bench-quick install clean help chromium
+.PHONY: demo test unit lint typecheck pytest bench bench-quick install clean help chromium
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+unit: $(STAMP)  ## Run the fast unit tests only (what `make test` runs, less the slow-to-start parts)
+	$(BIN)/pytest -m "not slow and not ray and not mlflow and not browser and not cli and not heavy"
 
 pytest: $(STAMP)
 	$(BIN)/pytest

@@ -1,4 +1,5 @@
-"""Shared fixtures: a temporary TESTBENCH_HOME and one real run of the chain per session."""
+"""Shared fixtures (a temporary TESTBENCH_HOME, one real run of the chain per session) and the
+markers some of them bring (``FIXTURE_MARKERS``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,25 @@ import pytest
 from testbench.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Fixtures that bring markers with them: a test using one is marked without having to say so,
+# and `make unit` (`-m "not ... cli and not mlflow ..."`) leaves it out.
+FIXTURE_MARKERS: dict[str, tuple[str, ...]] = {
+    "cli": ("cli",),
+    "story_home": ("cli", "mlflow"),  # the chain as subprocesses, logging to a real MLflow store
+    "store": ("mlflow",),  # tests/dashboards: build_store logs real MLflow runs
+    "ray_head": ("ray",),  # tests/testbench/jobs/test_submit.py
+    "sandbox": ("heavy",),  # tests/testbench/jobs/sandbox: each test starts a sandboxed Python
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the fixtures it uses (``FIXTURE_MARKERS``)."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            for marker in FIXTURE_MARKERS.get(fixture, ()):
+                item.add_marker(marker)
 
 
 @pytest.fixture

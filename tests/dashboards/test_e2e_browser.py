@@ -30,6 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.cli,  # runs `testbench dashboard`
     pytest.mark.skipif(
         CHROMIUM is None,
         reason="Chromium is not installed; `make test` installs it (apt-get install chromium)",

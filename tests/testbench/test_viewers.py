@@ -26,6 +26,8 @@ from testbench.viewers import (
     verify,
 )
 
+pytestmark = pytest.mark.mlflow  # tokens live in MLflow experiment tags
+
 
 def test_a_token_opens_its_own_tenant_only_and_is_stored_hashed(settings: Settings) -> None:
     uri = settings.tracking_uri

@@ -89,6 +89,7 @@ def test_fitted_builder_survives_pickle(fitted) -> None:
         pd.testing.assert_frame_equal(a[name], b[name])
 
 
+@pytest.mark.heavy  # fits and samples in fresh Python processes
 def test_same_twin_in_processes_with_different_string_hashing() -> None:
     # A Ray worker is another process, with its own PYTHONHASHSEED: nothing in a twin may
     # depend on the order Python happens to iterate sets or hash-ordered structures in.

@@ -124,6 +124,7 @@ def test_long_table_keeps_each_analysis_distribution(lake, twin) -> None:
     assert ((synthetic - real).abs() / real < 0.15).all()
 
 
+@pytest.mark.heavy  # one fit per executor and chunking
 def test_same_twin_for_any_executor_and_chunking(lake) -> None:
     tables, relations, keys = lake
 

@@ -10,6 +10,8 @@ from generators.twin import TwinBuilder
 from generators.twin.metadata import build_metadata
 from validation.fidelity import diagnostic_report
 
+pytestmark = pytest.mark.heavy  # simulates and twins a full register lake
+
 
 @pytest.fixture(scope="module")
 def lake_and_twin() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:

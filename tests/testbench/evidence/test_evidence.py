@@ -14,6 +14,8 @@ from testbench.evidence import EvidenceWriter, list_runs
 from testbench.evidence.reader import load_evidence
 from testkit.network import free_port
 
+pytestmark = pytest.mark.mlflow
+
 REPO = Path(__file__).resolve().parents[3]
 
 

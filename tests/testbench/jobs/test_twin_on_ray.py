@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from common.executor import RayExecutor
 from generators.relations import Relation
 from generators.twin import TwinBuilder
+
+pytestmark = pytest.mark.ray
 
 
 def _lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:

@@ -18,6 +18,8 @@ from testbench.jobs.model_card import SECTIONS, model_card
 from testbench.jobs.summaries import regime_evidence
 from testbench.jobs.validation import JobError, ValidationJob, plan_splits, run_validation_job
 
+pytestmark = pytest.mark.heavy  # real validation jobs: fits, folds and bootstraps
+
 
 def cohort(n: int, seed: int, prefix: str) -> pd.DataFrame:
     rng = np.random.default_rng(seed)

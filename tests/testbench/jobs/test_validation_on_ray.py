@@ -12,6 +12,8 @@ from testbench.config import Settings
 from testbench.jobs.run import validate_in_lake
 from testkit.specs import MODEL, write_contact_spec
 
+pytestmark = pytest.mark.ray  # story_home adds cli and mlflow
+
 # The light spec's model, with a classifier whose fit kills its own worker process: once
 # (the marker file then exists) or every time.
 FRAGILE = (

@@ -19,6 +19,8 @@ from testbench.twins.evaluation import evaluate_twin, load_evaluation
 from testbench.twins.store import TwinStore, build_twin, holdout_units
 from testkit.specs import TABLES
 
+pytestmark = pytest.mark.mlflow  # evaluate_twin logs its evidence run
+
 
 @pytest.fixture(scope="module")
 def lake_with_twin(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]

@@ -67,6 +67,7 @@ def test_person_table_has_mixed_types(tables: Tables) -> None:
     assert pd.api.types.is_datetime64_any_dtype(kinds["foed_dag"])
 
 
+@pytest.mark.heavy  # two full anonymeter inference attacks
 def test_inference_flags_a_copying_twin_and_passes_an_honest_one(tables: Tables) -> None:
     copied = inference_risk(tables.ori, tables.copy, tables.control, secret=SECRETS, n_attacks=300)
     honest = inference_risk(

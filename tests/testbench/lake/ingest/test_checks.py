@@ -391,6 +391,7 @@ ROWS = st.lists(st.lists(CELL, min_size=1, max_size=6), max_size=20)
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=ROWS, seed=st.integers(0, 10_000), source=st.sampled_from(["bef", "lab", None]))
+@pytest.mark.heavy  # 60 hypothesis examples, each a full ingestion
 def test_every_row_is_ingested_or_quarantined_and_no_cpr_survives(
     rows: list[list[str | int]],
     seed: int,
