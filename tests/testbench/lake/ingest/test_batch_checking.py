@@ -78,6 +78,7 @@ def _batches(table: CodedTable, size: int) -> Iterator[CodedTable]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(BEF_ROW, min_size=1, max_size=25), size=st.integers(1, 6))
+@pytest.mark.heavy  # 60 hypothesis examples, each checked whole and in batches
 def test_checking_in_batches_refuses_what_checking_whole_refuses(
     rows: list[tuple[int, str, str, tuple[str, str]]],
     size: int,
