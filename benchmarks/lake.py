@@ -48,10 +48,10 @@ from testbench.lake.ingest.batch_checking import (
     checked_batches,
 )
 from testbench.lake.ingest.contracts import get_contract
+from testbench.lake.ingest.csv_stream import open_csv_stream
 from testbench.lake.ingest.fingerprints import fingerprint
 from testbench.lake.ingest.key_checks import parent_keys
 from testbench.lake.ingest.planning import plan_columns
-from testbench.lake.ingest.readers import open_csv_stream
 from testbench.lake.ingest.row_checks import TableChecker
 
 TODAY = date(2025, 6, 1)

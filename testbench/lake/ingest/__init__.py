@@ -6,7 +6,8 @@ named for it:
 
 - :mod:`.fingerprints`: what identifies a file's contents (step 1);
 - :mod:`.readers`: choosing a reader and reading the rows as text, streamed or whole
-  (step 2), with :mod:`.careful_reader` for files the fast reader does not take and
+  (step 2), with :mod:`.csv_stream` for a CSV file read block by block,
+  :mod:`.careful_reader` for files the fast reader does not take and
   :mod:`.coded_columns` for the rows held as codes into their distinct values;
 - :mod:`.planning`: which checks apply to which column (step 3), from the source's
   :mod:`.contracts` or the :mod:`.column_types` inferred from the values;

@@ -58,6 +58,7 @@ from generators.relations import Relation
 from testbench.lake.hashing import HASH_METHOD, hash_of, table_columns, table_hash
 from testbench.lake.ingest.batch_checking import BATCH_ROWS, Checking
 from testbench.lake.ingest.contracts import Contract, get_contract
+from testbench.lake.ingest.csv_stream import stream_csv
 from testbench.lake.ingest.errors import IngestError
 from testbench.lake.ingest.fingerprints import (
     CSV_SUFFIXES,
@@ -82,7 +83,6 @@ from testbench.lake.ingest.readers import (
     choose_reader,
     load_extract,
     refuse_malformed,
-    stream_csv,
 )
 from testbench.lake.lake import INTERNAL_PREFIX, Lake
 

@@ -6,20 +6,20 @@
 - Parquet: pyarrow reads the file whole, every column cast to text;
 - the fast reader, pyarrow's CSV parser, for the usual CSV file: a header on the
   first line and every row as wide as the header. It reads the file block by block
-  while the rows are checked and written (:func:`stream_csv`, :class:`StreamedRows`),
-  when nothing needs its columns whole (a contract names every column): ingestion then
-  starts writing after the first batch instead of after the whole file. Else it reads
+  while the rows are checked and written (:mod:`~testbench.lake.ingest.csv_stream`),
+  when nothing needs its columns whole (a contract names every column). Else it reads
   the file whole, on every core (:func:`load_extract`);
 - the careful reader, Python's ``csv`` module
   (:func:`~testbench.lake.ingest.careful_reader.read_extract`), for anything the fast
   one does not take (rows of the wrong width, which are kept and flagged; a header
   spread over lines; blank lines before it). Whether the fast reader takes every row
   shows only as it reads them: where it meets one it does not take, it stops and says
-  so (:attr:`CsvStream.refused`, or :func:`load_extract` goes on with the careful reader).
+  so (:attr:`~testbench.lake.ingest.csv_stream.CsvStream.refused`, or
+  :func:`load_extract` goes on with the careful reader).
 
 Rows are coded (see :mod:`~testbench.lake.ingest.coded_columns`) when asked for: a column
 whole for planning, or every column batch by batch for checking and writing
-(:meth:`LoadedExtract.batches`, :meth:`StreamedRows.batches`).
+(:meth:`LoadedExtract.batches`).
 
 Errors never quote the file's contents: a parser's message may hold a row.
 """
@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
@@ -53,9 +52,6 @@ from testbench.lake.ingest.errors import UnreadableFile
 from testbench.lake.ingest.fingerprints import Fingerprint, file_kind, fingerprint
 
 BLOCK = 1 << 24  # bytes per block of the fast CSV reader
-# Bytes per block of the streaming CSV reader: small blocks hand the first rows over soon
-# (and a serial reader of small blocks costs less CPU than the threaded whole-file one).
-STREAM_BLOCK = 1 << 22
 
 
 class Reader(Enum):
@@ -84,7 +80,7 @@ def choose_reader(path: Path, encoding: str, contract: Contract | None) -> Reade
     """
     if file_kind(Path(path)) == "parquet":
         return Reader.PARQUET
-    header = _csv_header(Path(path), encoding)
+    header = csv_header(Path(path), encoding)
     if header is None:  # a blank first line, or a header spread over lines
         return Reader.CSV_CAREFUL
     if contract is not None and all(_named(column, contract) for column in header[1]):
@@ -275,7 +271,7 @@ def _refuse(_row: object) -> str:
     return "error"  # a row of the wrong width: leave the file to the careful reader
 
 
-def _csv_header(path: Path, encoding: str) -> tuple[str, list[str]] | None:
+def csv_header(path: Path, encoding: str) -> tuple[str, list[str]] | None:
     """The delimiter and column names, or None where the careful reader must read the file."""
     with path.open("rb") as handle:
         first = handle.readline()
@@ -286,7 +282,7 @@ def _csv_header(path: Path, encoding: str) -> tuple[str, list[str]] | None:
     return delimiter, check_header(next(csv.reader([line], delimiter=delimiter)), path)
 
 
-def _csv_options(
+def fast_csv_options(
     width: int, delimiter: str, encoding: str, block: int
 ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
     """pyarrow's CSV options for the fast reader: every field as text, nothing missing."""
@@ -317,11 +313,11 @@ def _csv_options(
 
 def _fast_csv(path: Path, encoding: str) -> LoadedExtract | None:
     """The rows by pyarrow's CSV reader, or None where the careful reader must read them."""
-    header = _csv_header(path, encoding)
+    header = csv_header(path, encoding)
     if header is None:
         return None
     delimiter, names = header
-    read, parse, convert = _csv_options(len(names), delimiter, encoding, BLOCK)
+    read, parse, convert = fast_csv_options(len(names), delimiter, encoding, BLOCK)
     try:
         table = pacsv.read_csv(
             path, read_options=read, parse_options=parse, convert_options=convert
@@ -329,168 +325,6 @@ def _fast_csv(path: Path, encoding: str) -> LoadedExtract | None:
     except (pa.ArrowException, ValueError):  # never show the message: it may quote a row
         return None
     return LoadedExtract(names, "csv", delimiter, text=table)
-
-
-@dataclass
-class CsvStream:
-    """A CSV extract for the fast reader, read block by block as its rows are checked.
-
-    :meth:`texts` reads the rows as text, a batch at a time; :meth:`coded` codes those
-    batches as :meth:`LoadedExtract.batches` codes a file read whole (same codes, same
-    source rows). Reading and coding are separate so that they can run on different
-    threads (see :func:`testbench.lake.ingest.batch_checking.prefetched`).
-    """
-
-    path: Path
-    names: list[str]  # the file's column names, in order
-    delimiter: str
-    encoding: str  # as the fingerprint found it
-    file_format: str = "csv"
-    # Set by :meth:`texts` where the fast reader met a row it does not take (the batches
-    # end there): the careful reader must read the file.
-    refused: bool = field(default=False, init=False)
-
-    def texts(self, rows: int) -> Generator[pa.Table, None, None]:
-        """The rows as text columns, in batches of up to ``rows`` (see :func:`batch_sizes`;
-        a file without rows gives no batch). At a row the fast reader does not take, the
-        batches end and :attr:`refused` is set (rows before it may have been handed out).
-        """
-        read, parse, convert = _csv_options(
-            len(self.names), self.delimiter, self.encoding, STREAM_BLOCK
-        )
-        try:
-            reader = pacsv.open_csv(
-                self.path, read_options=read, parse_options=parse, convert_options=convert
-            )
-        except (pa.ArrowException, ValueError):  # never show the message: it may quote a row
-            self.refused = True
-            return
-        try:
-            sizes = batch_sizes(rows)
-            size, held = next(sizes), 0
-            pending: list[pa.RecordBatch] = []
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                except (pa.ArrowException, ValueError):  # the message may quote a row
-                    self.refused = True
-                    return
-                pending.append(batch)
-                held += batch.num_rows
-                while held >= size:
-                    table = pa.Table.from_batches(pending, reader.schema)
-                    yield table.slice(0, size)
-                    rest = table.slice(size)
-                    pending, held, size = rest.to_batches(), rest.num_rows, next(sizes)
-            if held:
-                yield pa.Table.from_batches(pending, reader.schema)
-        finally:
-            reader.close()
-
-    def coded(self, texts: Iterable[pa.Table]) -> Iterator[CodedTable]:
-        """Code batches of :meth:`texts`, in file order, under the file's column names."""
-        coders = [ColumnCoder() for _ in self.names]
-        done = 0
-        for text in texts:
-            columns = {
-                name: coder.code(text.column(i))
-                for i, (name, coder) in enumerate(zip(self.names, coders, strict=True))
-            }
-            rows = np.arange(done + 1, done + text.num_rows + 1, dtype=np.int64)
-            done += text.num_rows
-            yield CodedTable(columns, rows)
-
-
-def open_csv_stream(path: Path, encoding: str) -> CsvStream | None:
-    """A CSV file to read block by block, or None: not CSV, or its header is left to the
-    careful reader (a blank first line, a header spread over lines).
-
-    Args:
-        path: the file.
-        encoding: its text encoding, as :func:`fingerprint` finds it (or
-            :data:`~testbench.lake.ingest.fingerprints.GUESSED_ENCODING`, before it is
-            known).
-
-    Raises:
-        UnicodeDecodeError: the header is not text of ``encoding``.
-    """
-    path = Path(path)
-    if file_kind(path) != "csv":
-        return None
-    header = _csv_header(path, encoding)
-    if header is None:
-        return None
-    return CsvStream(path, header[1], header[0], encoding)
-
-
-@dataclass
-class StreamedRows:
-    """A CSV file's rows as the fast reader streams them (see :func:`stream_csv`), the
-    first batch read already."""
-
-    stream: CsvStream
-    texts: Generator[pa.Table, None, None]  # the batches after the first
-    first: pa.Table
-    batch_rows: int  # the size the batches were read at (see :func:`batch_sizes`)
-    rows: int | None = None  # not known until the file is read to the end
-
-    @property
-    def names(self) -> list[str]:
-        """The file's column names, in order."""
-        return self.stream.names
-
-    @property
-    def file_format(self) -> str:
-        """``"csv"``."""
-        return self.stream.file_format
-
-    @property
-    def refused(self) -> bool:
-        """The fast reader met a row it does not take: the batches ended there."""
-        return self.stream.refused
-
-    def sample(self, name: str) -> ColumnSample:
-        """Never asked for: the rows are streamed only where no column's type is inferred
-        (see :func:`choose_reader`)."""
-        raise AssertionError(f"column {name!r} is needed whole; read the file whole")
-
-    def batches(self, rows: int) -> Iterator[CodedTable]:
-        """The rows, coded, in batches (``rows`` must be the size they were read at)."""
-        assert rows == self.batch_rows, "the batches were sized when the first was read"
-        return self.stream.coded(chain([self.first], self.texts))
-
-    def close(self) -> None:
-        """Stop reading."""
-        self.texts.close()
-
-
-def stream_csv(path: Path, encoding: str, rows: int, file_name: str) -> StreamedRows | None:
-    """Start reading a CSV file block by block (:attr:`Reader.CSV_STREAM`): its first batch
-    of up to ``rows`` rows now, the rest as they are asked for.
-
-    Returns:
-        The rows; None where the fast reader does not take the file's header or first rows
-        (the careful reader must read the file).
-
-    Raises:
-        UnreadableFile: the file has a header and no rows.
-        UnicodeDecodeError: the header is not text of ``encoding``.
-    """
-    stream = open_csv_stream(path, encoding)
-    if stream is None:
-        return None
-    texts = stream.texts(rows)
-    first = next(texts, None)
-    if stream.refused:
-        texts.close()
-        return None
-    if first is None:
-        raise UnreadableFile(
-            f"{file_name} has a header but no rows; check that the export finished"
-        )
-    return StreamedRows(stream, texts, first, rows)
 
 
 def refuse_malformed(extract: LoadedExtract, file_name: str) -> None:

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from testbench.lake import Lake
+from testbench.lake.ingest import csv_stream as csv_stream_module
 from testbench.lake.ingest import pipeline as pipeline_module
-from testbench.lake.ingest import readers as readers_module
 from testbench.lake.ingest.batch_checking import CheckedTotals, prefetched
 from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable, ColumnCoder
 from testbench.lake.ingest.contracts import get_contract
@@ -318,7 +318,7 @@ def test_a_latin1_file_is_read_as_latin1_whatever_was_guessed(
 ) -> None:
     """Reading starts on the guess that a file is UTF-8; a Latin-1 file is read again."""
     if block is not None:  # small blocks: the first Latin-1 byte comes blocks in
-        monkeypatch.setattr(readers_module, "STREAM_BLOCK", block)
+        monkeypatch.setattr(csv_stream_module, "STREAM_BLOCK", block)
         monkeypatch.setattr(pipeline_module, "BATCH_ROWS", 2)
     people = fake_cprs(3, seed=13)
     rows = [[p, "2021-03-04", "NPU27300", "4,2", "mmol/L"] for p in people * 4]
@@ -373,7 +373,7 @@ def test_a_row_the_fast_reader_refuses_after_batches_were_written_leaves_none_of
     good = write_csv(tmp_path / "good.csv", LAB_HEADER, rows)
     odd = [*rows[:2000], [people[0], "2020-01-01"], *rows[2000:]]
     ragged = write_csv(tmp_path / "ragged.csv", LAB_HEADER, odd)
-    monkeypatch.setattr(readers_module, "STREAM_BLOCK", 1 << 12)  # small blocks: the odd
+    monkeypatch.setattr(csv_stream_module, "STREAM_BLOCK", 1 << 12)  # small blocks: the odd
     monkeypatch.setattr(pipeline_module, "BATCH_ROWS", 100)  # row comes batches in
     careful = Lake(tmp_path / "careful" / "lake.duckdb", LAKE_KEY)
     expected = ingest_file(careful, KEY, good, "lab", contract="lab", today=today)

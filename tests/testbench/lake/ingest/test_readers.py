@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from testbench.lake.ingest.careful_reader import read_extract
 from testbench.lake.ingest.coded_columns import CodedColumn, CodedTable
 from testbench.lake.ingest.contracts import get_contract
+from testbench.lake.ingest.csv_stream import open_csv_stream
 from testbench.lake.ingest.errors import UnreadableFile
 from testbench.lake.ingest.fingerprints import fingerprint
 from testbench.lake.ingest.readers import (
@@ -25,7 +26,6 @@ from testbench.lake.ingest.readers import (
     batch_sizes,
     choose_reader,
     load_extract,
-    open_csv_stream,
 )
 
 
