@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from testbench.lake.pseudonym import CPR_SHAPE, PSEUDONYM_LENGTH
+from testbench.lake.ingest.pseudonyms import CPR_SHAPE, PSEUDONYM_LENGTH
 
 # Keys and columns that hold counts of persons (or of their records). The checker applies
 # the min_count rule to every value under one of these names, in evidence and frames alike.

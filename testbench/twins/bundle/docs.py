@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from generators.relations import Relation
-from testbench.lake.contracts import CONTRACTS, ColumnRule
-from testbench.lake.values import ColumnType
+from testbench.lake.ingest.column_types import ColumnType
+from testbench.lake.ingest.contracts import CONTRACTS, ColumnRule
 
 OWN_DATA = "SME's own data"  # meaning of a column of a table no contract describes
 DICTIONARY_COLUMNS = ["table", "column", "type", "key", "meaning", "code_system"]

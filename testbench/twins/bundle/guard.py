@@ -16,7 +16,7 @@ import pandas as pd
 
 from testbench.lake import Lake
 from testbench.lake.hashing import quote_ident
-from testbench.lake.pseudonym import PSEUDONYM_LENGTH
+from testbench.lake.ingest.pseudonyms import PSEUDONYM_LENGTH
 from testbench.tenants import Tenant
 from testbench.twins.errors import BundleLeak
 
