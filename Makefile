@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERSONS ?= 20000
 
-.PHONY: demo test unit lint typecheck pytest bench bench-quick install clean help chromium
+.PHONY: demo test unit lint typecheck pytest bench bench-quick install clean help chromium bubblewrap
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)  ## Create .venv and install the project with its dev tools
 
-demo: $(STAMP)  ## Run the whole chain on a simulated lake, then serve the dashboard
+demo: $(STAMP) bubblewrap  ## Run the whole chain on a simulated lake, then serve the dashboard
 	$(BIN)/testbench demo --persons $(PERSONS)
 
 lint: $(STAMP)
@@ -46,6 +46,13 @@ chromium:  ## Install Chromium (browser test) and bubblewrap (model sandbox) whe
 	if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium bubblewrap; \
 	elif command -v sudo >/dev/null; then sudo apt-get update && sudo apt-get install -y chromium bubblewrap; \
 	else echo "chromium or bubblewrap is missing and there is no sudo: the browser and sandbox tests will be skipped" >&2; fi
+
+# The demo validates the example inside the lake, so its model code runs in the sandbox.
+bubblewrap:  ## Install bubblewrap (the sandbox for SME model code) when missing
+	@command -v bwrap >/dev/null || \
+	if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y bubblewrap; \
+	elif command -v sudo >/dev/null; then sudo apt-get update && sudo apt-get install -y bubblewrap; \
+	else echo "bubblewrap is missing and there is no sudo: validation in a lake will refuse to run" >&2; fi
 
 test: chromium lint typecheck pytest  ## ruff, mypy and the fast tests (installs chromium if missing)
 

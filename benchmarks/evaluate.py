@@ -96,7 +96,7 @@ def main() -> None:
     )
 
 
-def _peer(ori, control, syn):  # type: ignore[no-untyped-def]
+def _peer(ori, control, syn):
     """SDMetrics and ours on the same sample; seconds of each and their largest difference."""
     import numpy as np
     from sdmetrics.single_table import DCROverfittingProtection

@@ -71,7 +71,9 @@ class RayExecutor:
         """Run every task; a worker that dies is replaced and its task retried by Ray.
 
         Raises:
-            TaskFailed: a task raised, or its worker kept dying after ``max_retries``.
+            TaskFailed: a task raised (its type only), or its worker kept dying after
+                ``max_retries``. An exception whose class sets ``safe_to_show = True`` (the
+                test-bench's own errors, whose messages never hold data) is raised as it is.
         """
         ray = self._init()
         remote = ray.remote(max_retries=self.max_retries)(fn)
@@ -82,9 +84,13 @@ class RayExecutor:
             for ref in refs:
                 ray.cancel(ref, force=True)
             cause = exc.cause if exc.cause is not None else exc
+            if getattr(cause, "safe_to_show", False):
+                raise cause from None  # written to be shown: the caller handles it as its own
+            # Anything else may quote data (a library or the SME's code formats its inputs
+            # into messages): only its type leaves; the message stays in the worker's log.
             raise TaskFailed(
-                f"a {getattr(fn, '__name__', 'job')} task raised {type(cause).__name__}: "
-                f"{str(cause).strip().splitlines()[-1] if str(cause).strip() else ''}"
+                f"a {getattr(fn, '__name__', 'job')} task raised {type(cause).__name__}; "
+                "its message is in the Ray worker's log (operator only)"
             ) from None
         except ray.exceptions.RayError as exc:
             for ref in refs:

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 
 class TestbenchError(Exception):
-    """Base class for errors a user can act on."""
+    """Base class for errors a user can act on; their messages never hold data."""
 
     __test__ = False  # not a pytest test class, despite the name
+    safe_to_show = True  # common.executor passes it on as it is (other errors: type only)
 
 
 class InvalidTenantName(TestbenchError):

@@ -13,6 +13,14 @@ from testbench.cli.shared import JsonFlag, cli_settings, emit, say
 from testbench.errors import TestbenchError
 
 SpecArg = Annotated[Path, typer.Argument(help="The validation spec (YAML; model file beside it).")]
+UnsandboxedFlag = Annotated[
+    bool,
+    typer.Option(
+        "--unsandboxed",
+        help="Operator only, where no sandbox can be set up: run the model code without "
+        "one (recorded in the audit log and on the run).",
+    ),
+]
 
 
 def validate(
@@ -33,12 +41,14 @@ def validate(
     out: Annotated[
         Path | None, typer.Option(help="Also write the evidence JSON to this file.")
     ] = None,
+    unsandboxed: UnsandboxedFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Train and evaluate a spec's model: on the real lake beside its twin, or on a bundle.
 
-    Inside the lake the disclosure-checked evidence is logged to MLflow as a draft run;
-    `testbench approve` publishes it.
+    Inside the lake the model code runs in a sandbox (no key, lake, network or disk; its
+    output goes to the operator's job log) and the disclosure-checked evidence is logged to
+    MLflow as a draft run; `testbench approve` publishes it.
     """
     from common.executor import RayExecutor
     from testbench.jobs.run import validate_bundle, validate_in_lake
@@ -53,7 +63,15 @@ def validate(
         else:
             assert tenant is not None
             outcome = validate_in_lake(
-                config, spec, tenant, data, twin, executor, say, requester=requester
+                config,
+                spec,
+                tenant,
+                data,
+                twin,
+                executor,
+                say,
+                requester=requester,
+                unsandboxed=unsandboxed,
             )
     finally:
         executor.shutdown()
@@ -122,6 +140,7 @@ def submit(
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the job's logs until it ends.")
     ] = False,
+    unsandboxed: UnsandboxedFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Send a spec and its model file to a Ray cluster as a Ray Job; print the job id."""
@@ -131,7 +150,7 @@ def submit(
     target = address or config.ray_address
     if not target:
         raise TestbenchError("give --address http://HEAD:8265 or set RAY_ADDRESS")
-    job_id = submit_validation(config, target, spec, tenant, data, requester)
+    job_id = submit_validation(config, target, spec, tenant, data, requester, unsandboxed)
     say(f"submitted Ray job {job_id} to {target}")
     status = None
     if wait:

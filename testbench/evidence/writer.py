@@ -15,6 +15,8 @@ TAG_STATUS = "testbench.status"  # "draft" until an airlock reviewer publishes i
 TAG_FAILURE = "testbench.failure"  # why a FAILED run failed (one line, no data)
 TAG_REQUESTER = "testbench.requester"  # who asked for the run; may not approve it
 TAG_REVIEWER = "testbench.reviewer"  # who published it
+TAG_SANDBOX = "testbench.sandbox"  # "on", or "off" when an operator ran the model unsandboxed
+MODEL_FILE = "model.skops"  # the released model, as the sandbox handed it back
 EVIDENCE_FILE = "evidence.json"  # the run's summary, read by the dashboard
 
 
@@ -77,7 +79,7 @@ class EvidenceWriter:
         metrics: dict[str, float],
         evidence: dict[str, Any],
         artifacts: dict[str, str | bytes] | None = None,
-        model: Any = None,
+        model_file: bytes | None = None,
     ) -> None:
         """Log a run's results and mark it FINISHED; on any error mark it FAILED and raise.
 
@@ -87,7 +89,8 @@ class EvidenceWriter:
             metrics: aggregate numbers; NaN values are left out.
             evidence: the disclosure-checked summary, stored as ``evidence.json``.
             artifacts: more files by artifact path (text or bytes), e.g. figures, model card.
-            model: a fitted scikit-learn model cleared for release, logged under ``model/``.
+            model_file: a fitted model cleared for release, as a skops file, logged under
+                ``model/`` as an MLflow sklearn model. It is never loaded here.
 
         Raises:
             EvidenceError: logging failed; the run is marked FAILED.
@@ -99,7 +102,7 @@ class EvidenceWriter:
                 if value is not None and math.isfinite(value):
                     self.client.log_metric(run_id, key, float(value))
             self.client.log_dict(run_id, evidence, EVIDENCE_FILE)
-            self._log_files(run_id, artifacts or {}, model)
+            self._log_files(run_id, artifacts or {}, model_file)
         except Exception as exc:
             self.fail_run(run_id, f"logging failed: {type(exc).__name__}")
             raise EvidenceError(
@@ -112,7 +115,9 @@ class EvidenceWriter:
         self.client.set_tag(run_id, TAG_FAILURE, reason[:500])
         self.client.set_terminated(run_id, status="FAILED")
 
-    def _log_files(self, run_id: str, artifacts: dict[str, str | bytes], model: Any) -> None:
+    def _log_files(
+        self, run_id: str, artifacts: dict[str, str | bytes], model_file: bytes | None
+    ) -> None:
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
@@ -126,25 +131,10 @@ class EvidenceWriter:
                     path.write_text(content, encoding="utf-8")
             if artifacts:
                 self.client.log_artifacts(run_id, str(root))
-            if model is not None:
-                import warnings
-
-                import mlflow.sklearn
-                from skops.io import dumps, get_untrusted_types
-
-                # MLflow stores sklearn models with skops, which refuses classes it does not
-                # know; the SME's own classes (from its model file) are trusted by name here,
-                # and loading the model needs that file importable, as the model card says.
-                trusted = get_untrusted_types(data=dumps(model))
-                with warnings.catch_warnings():  # MLflow's notes on type hints it cannot check
-                    warnings.simplefilter("ignore", UserWarning)
-                    mlflow.sklearn.save_model(
-                        model,
-                        str(Path(tmp) / "model"),
-                        skops_trusted_types=trusted or None,
-                        pip_requirements=[f"scikit-learn=={_sklearn_version()}"],
-                    )
-                self.client.log_artifacts(run_id, str(Path(tmp) / "model"), "model")
+            if model_file is not None:
+                folder = Path(tmp) / "model"
+                save_skops_model(model_file, folder)
+                self.client.log_artifacts(run_id, str(folder), "model")
 
     def log_run(
         self,
@@ -175,3 +165,37 @@ class EvidenceWriter:
         run_id = self.start_run(tenant, run_name, kind, tags or {})
         self.finish_run(run_id, params, metrics, evidence, artifacts)
         return run_id
+
+
+def save_skops_model(model_file: bytes, folder: Path) -> None:
+    """Write a skops file as an MLflow sklearn model (``mlflow.sklearn.load_model`` reads it).
+
+    The model is not loaded to do so (it was fitted by the SME's code in the sandbox): the
+    MLmodel file is written from the file's inspected type names, which the release check
+    has already limited to known libraries.
+    """
+    import warnings
+
+    from skops.io import get_untrusted_types
+
+    folder.mkdir(parents=True)
+    (folder / MODEL_FILE).write_bytes(model_file)
+    trusted = get_untrusted_types(data=model_file) or None
+    with warnings.catch_warnings():  # MLflow's notes on type hints it cannot check
+        warnings.simplefilter("ignore", UserWarning)
+        from mlflow.models import Model
+        from mlflow.pyfunc import add_to_model
+
+        model = Model()
+        add_to_model(model, loader_module="mlflow.sklearn", model_path=MODEL_FILE)
+    model.add_flavor(
+        "sklearn",
+        pickled_model=MODEL_FILE,
+        sklearn_version=_sklearn_version(),
+        serialization_format="skops",
+        code=None,
+        skops_trusted_types=trusted,
+    )
+    model.model_size_bytes = len(model_file)
+    model.save(str(folder / "MLmodel"))
+    (folder / "requirements.txt").write_text(f"scikit-learn=={_sklearn_version()}\nskops\n")

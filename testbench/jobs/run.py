@@ -28,9 +28,17 @@ from testbench.config import Settings
 from testbench.disclosure import DisclosureChecker, DisclosurePolicy
 from testbench.errors import TestbenchError
 from testbench.evidence.figures import validation_figures
-from testbench.evidence.writer import TAG_REQUESTER, EvidenceWriter
+from testbench.evidence.writer import TAG_REQUESTER, TAG_SANDBOX, EvidenceWriter
 from testbench.jobs.model_card import model_card
+from testbench.jobs.sandbox import (
+    ModelCode,
+    SandboxLimits,
+    SandboxUnavailable,
+    check_model_release,
+    sandbox_available,
+)
 from testbench.jobs.summaries import regime_evidence
+from testbench.jobs.tasks import Containment
 from testbench.jobs.validation import (
     JobError,
     RegimeResult,
@@ -72,8 +80,13 @@ def validate_in_lake(
     executor: Executor | None = None,
     progress: Progress | None = None,
     requester: str | None = None,
+    unsandboxed: bool = False,
 ) -> ValidationOutcome:
     """Run a spec inside a tenant's lake and log the evidence as a draft MLflow run.
+
+    The SME's model code runs only in the sandbox (:mod:`testbench.jobs.sandbox`): it gets
+    the cohort's features and target, never the key, the lake or the network, and its
+    output goes to the tenant's job log (``jobs/<run id>.log``, operator only).
 
     Args:
         settings: the test-bench settings.
@@ -84,9 +97,13 @@ def validate_in_lake(
         executor: where tasks run (default: serial in this process).
         progress: per-step messages.
         requester: who asks for the run (default: the operating-system user).
+        unsandboxed: an operator's explicit choice to run the model code in this process
+            (where no sandbox can be set up); recorded in the audit log and on the run.
 
     Raises:
-        SpecError, JobError, DisclosureViolation, EvidenceError: with what to change.
+        SandboxUnavailable: no sandbox here and ``unsandboxed`` is not set (nothing ran).
+        SpecError, JobError, SandboxError, DisclosureViolation, EvidenceError: with what
+            to change.
     """
     from testbench.lake.lake import tenant_lake
     from testbench.tenants import TenantRegistry
@@ -95,13 +112,16 @@ def validate_in_lake(
     if data not in DATA_CHOICES:
         raise TestbenchError(f"--data must be one of {', '.join(DATA_CHOICES)}; got {data!r}")
     say = progress or (lambda _m: None)
-    spec = load_spec(spec_path)
-    # Build the model once here: a broken model file fails before any work, and the model's
-    # module is registered in this process, so fitted models of its own classes come back
-    # from the workers.
-    spec.build_model()
+    spec = load_spec(spec_path)  # reads the model file as text; nothing of it runs here
     requester = requester or spec.requested_by or getpass.getuser()
     tenant = TenantRegistry(settings).get(tenant_name)
+    if not unsandboxed:
+        problem = sandbox_available()
+        if problem is not None:
+            raise SandboxUnavailable(
+                f"the model code cannot be sandboxed here ({problem}); install bubblewrap "
+                "(`make chromium` does), or as the operator pass --unsandboxed (recorded)"
+            )
     lake = tenant_lake(tenant, actor=f"validation:{spec.name}")
     store = TwinStore(settings, tenant)
     twin_id = store.resolve(twin_id) if (twin_id or store.ids()) else None
@@ -124,7 +144,19 @@ def validate_in_lake(
             "testbench.twin_id": twin_id or "",
             "testbench.code_version": __version__,
             "testbench.lake_snapshot": snapshot,
+            TAG_SANDBOX: "off" if unsandboxed else "on",
         },
+    )
+    if unsandboxed:
+        AuditLog(tenant.audit_path).append(
+            "validation.unsandboxed", actor=requester, run_id=run_id, spec=spec.name
+        )
+    jobs_dir = tenant.root / "jobs"
+    jobs_dir.mkdir(mode=0o700, exist_ok=True)
+    containment = Containment(
+        limits=None if unsandboxed else sandbox_limits(spec),
+        log_path=str(jobs_dir / f"{run_id}.log"),
+        scratch=str(jobs_dir),
     )
     try:
         say(f"cohort SQL of {spec.name!r} on the {data} data of {tenant.name}")
@@ -134,8 +166,8 @@ def validate_in_lake(
             twin = run_cohort_sql(spec, functools.partial(query_frames, store.tables(twin_id)))
             holdout = holdout_units(lake, twin_id) if real is not None else None
         sources = lake_sources(lake, settings.min_cell_count)
-        evidence, checker, model = _evaluate(
-            settings, spec, real, twin, holdout, executor, say, data, twin_id, sources
+        evidence, checker, model_file = _evaluate(
+            settings, spec, real, twin, holdout, executor, say, data, twin_id, sources, containment
         )
         evidence.update(
             tenant=tenant.name,
@@ -160,7 +192,7 @@ def validate_in_lake(
                 "model_card.md": checked["model_card"],
                 "disclosure_manifest.json": _json(checked["disclosure"]),
             },
-            model=model,
+            model_file=model_file,
         )
     except BaseException as exc:
         # Our own errors are written to be safe to show; anything else (the SME's code, a
@@ -180,6 +212,7 @@ def validate_in_lake(
         spec_hash=spec.hash(),
         data=data,
         twin_id=twin_id,
+        sandbox="off" if unsandboxed else "on",
     )
     return ValidationOutcome(checked, run_id)
 
@@ -196,7 +229,7 @@ def validate_bundle(
 
     say = progress or (lambda _m: None)
     spec = load_spec(spec_path)
-    spec.build_model()  # fail fast, and register the model's module here (see above)
+    spec.build_model()  # a broken model file fails before any work (the SME's own machine)
     bundle = load_bundle(bundle_dir)
     say(f"cohort SQL of {spec.name!r} on the twin bundle {bundle_dir}")
     twin = run_cohort_sql(spec, functools.partial(query_frames, bundle.tables))
@@ -205,9 +238,12 @@ def validate_bundle(
         {"table": name, "rows": len(frame), "first": None, "last": None}
         for name, frame in bundle.tables.items()
     ]
+    # The SME's own machine and the twin: the model code runs in this process, as it would
+    # in the SME's own notebook; there is no key, lake or real row here to protect.
     evidence, checker, _ = _evaluate(
-        settings, spec, None, twin, None, executor, say, "bundle", twin_id, sources
-    )
+        settings, spec, None, twin, None, executor, say, "bundle", twin_id, sources,
+        Containment(limits=None),
+    )  # fmt: skip
     evidence.update(
         tenant=str(bundle.manifest.get("tenant", "")),
         requested_by=None,
@@ -228,8 +264,13 @@ def _evaluate(
     data: str,
     twin_id: str | None,
     sources: list[dict[str, Any]],
-) -> tuple[dict[str, Any], DisclosureChecker, Any]:
-    """The shared core: job, evidence, model card, release decision, checker."""
+    containment: Containment,
+) -> tuple[dict[str, Any], DisclosureChecker, bytes | None]:
+    """The shared core: job, evidence, model card, release decision, checker.
+
+    Returns the evidence, its checker, and the TRTR model's skops file when it may be
+    released (else None).
+    """
     from common.executor import SerialExecutor
 
     # SQL without ORDER BY returns rows in whatever order DuckDB's threads finish; sort by the
@@ -248,7 +289,7 @@ def _evaluate(
             # regime still stands, and the evidence says why the twin regimes are missing.
             skipped = _twin_skipped(f"the twin's cohort cannot be used: {exc}")
     first = next(iter(cohorts.values()))
-    job = validation_job(spec, first.features, settings.min_cell_count)
+    job = validation_job(spec, first.features, settings.min_cell_count, containment)
     frames = {name: c.frame for name, c in cohorts.items()}
     try:
         splits = plan_splits(job, frames.get("real"), frames.get("twin"), holdout, skipped)
@@ -261,7 +302,7 @@ def _evaluate(
     results = run_validation_job(job, splits, executor or SerialExecutor(), say)
     cohort_frame = frames.get("real", frames.get("twin"))
     assert cohort_frame is not None
-    released, reason, model = _release(results)
+    released, reason, model_file = _release(results)
     evidence: dict[str, Any] = {
         "schema": 1,
         "kind": "validation",
@@ -299,11 +340,24 @@ def _evaluate(
     checker = DisclosureChecker(
         DisclosurePolicy.from_settings(settings), len(cohort_frame), id_columns=(spec.id_column,)
     )
-    return evidence, checker, model if released else None
+    return evidence, checker, model_file if released else None
 
 
-def validation_job(spec: ValidationSpec, features: Sequence[str], min_count: int) -> ValidationJob:
-    """The job a spec describes, with the cohort's resolved features.
+def sandbox_limits(spec: ValidationSpec) -> SandboxLimits:
+    """The sandbox's limits for a spec: its wall-clock timeout (``evaluation.timeout_minutes``)
+    per batch of fits, the same CPU time, and the defaults for memory, files and processes."""
+    seconds = spec.evaluation.timeout_minutes * 60
+    return SandboxLimits(wall_seconds=float(seconds), cpu_seconds=seconds)
+
+
+def validation_job(
+    spec: ValidationSpec,
+    features: Sequence[str],
+    min_count: int,
+    containment: Containment,
+) -> ValidationJob:
+    """The job a spec describes, with the cohort's resolved features and where its model code
+    runs.
 
     ``bootstrap: 0`` still runs one replicate (the metric code needs one); the evidence then
     hides the intervals.
@@ -315,7 +369,8 @@ def validation_job(spec: ValidationSpec, features: Sequence[str], min_count: int
         features=tuple(features),
         subgroups=tuple(spec.subgroups),
         id_column=spec.id_column,
-        model_factory=spec.build_model,
+        model=ModelCode(spec.model_source, spec.model_file.name, spec.model_function),
+        containment=containment,
         folds=spec.evaluation.folds,
         bootstrap=max(spec.evaluation.bootstrap, 1),
         seed=spec.evaluation.seed,
@@ -372,10 +427,11 @@ def _drop_intervals(node: Any) -> None:
             _drop_intervals(child)
 
 
-def _release(results: dict[str, RegimeResult]) -> tuple[bool, str, Any]:
-    """Whether the real-trained model may leave, and why (SACRO-ML rules)."""
+def _release(results: dict[str, RegimeResult]) -> tuple[bool, str, bytes | None]:
+    """Whether the real-trained model may leave, and why (SACRO-ML rules, and the sandbox's
+    rule on what the model file holds: known library types, nothing that grows with rows)."""
     trtr = results.get("TRTR")
-    if trtr is None or trtr.model is None:
+    if trtr is None or trtr.model_file is None:
         return False, "no model trained on real data in this run", None
     if trtr.instance_based:
         return False, f"{trtr.estimator} is instance-based (stores training rows)", None
@@ -383,7 +439,10 @@ def _release(results: dict[str, RegimeResult]) -> tuple[bool, str, Any]:
     auc = float(attack.get("auc", float("nan")))
     if not auc <= MAX_MEMBERSHIP_AUC:
         return False, f"membership-inference AUC {auc:.2f} > {MAX_MEMBERSHIP_AUC}", None
-    return True, f"membership-inference AUC {auc:.2f} <= {MAX_MEMBERSHIP_AUC}", trtr.model
+    verdict = check_model_release(trtr.model_file, trtr.n_train, trtr.n_features)
+    if not verdict.released:
+        return False, "; ".join(verdict.reasons), None
+    return True, f"membership-inference AUC {auc:.2f} <= {MAX_MEMBERSHIP_AUC}", trtr.model_file
 
 
 def _cohort_counts(

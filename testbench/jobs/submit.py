@@ -37,8 +37,12 @@ def submit_validation(
     tenant: str,
     data: str = "real",
     requester: str | None = None,
+    unsandboxed: bool = False,
 ) -> str:
     """Submit ``testbench validate`` for a spec as a Ray Job and return its id.
+
+    The job runs the model code in the sandbox on the cluster's nodes, or refuses there when
+    a node cannot set one up; ``unsandboxed`` passes the operator's ``--unsandboxed`` on.
 
     Raises:
         SubmitError: the spec folder is missing or too big, or the cluster refused the job.
@@ -59,6 +63,8 @@ def submit_validation(
     ]  # fmt: skip
     if requester:
         command += ["--requester", requester]
+    if unsandboxed:
+        command += ["--unsandboxed"]
     env = {
         "TESTBENCH_HOME": str(settings.home.resolve()),
         "MLFLOW_TRACKING_URI": settings.tracking_uri,

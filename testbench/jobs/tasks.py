@@ -1,22 +1,39 @@
 """The units of work of a validation job: pure, picklable, idempotent Ray tasks.
 
-A validation job is folds x regimes fits, then bootstrap chunks per regime. Each task
-is a pure function of its argument, so Ray may run it on any worker and retry it after
-a worker dies with the same result. Results hold predictions for the test rows: they
-stay inside the job (inside the lake boundary); only aggregates built from them leave.
+A validation job is batches of fits (folds x regimes), then bootstrap chunks and subgroup
+reports per regime. Each task is a pure function of its argument, so Ray may run it on any
+worker and retry it after a worker dies with the same result. Results hold predictions for
+the test rows: they stay inside the job (inside the lake boundary); only aggregates built
+from them leave.
+
+The SME's model code runs only inside :func:`fit_batch`, and there in the sandbox
+(:mod:`testbench.jobs.sandbox`) unless the batch says otherwise (a twin bundle on the SME's
+own machine, or an operator's explicit ``--unsandboxed``). It sees features and target, never
+unit ids; what comes back is plain data: predictions, importances, attack scores and, for the
+model that may be released, a skops file that is inspected here but never loaded.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
 
+from testbench.jobs.estimators import BINARY, REGRESSION
+from testbench.jobs.sandbox import (
+    FitOutcome,
+    FitRequest,
+    ImportanceRequest,
+    MembershipRequest,
+    ModelCode,
+    SandboxLimits,
+    run_sandboxed_batch,
+    run_unsandboxed,
+)
 from validation.performance import (
     DEFAULT_THRESHOLDS,
     auprc,
@@ -30,13 +47,24 @@ from validation.performance import (
 )
 from validation.performance.errors import UndefinedMetricError
 
-BINARY = "binary_classification"
-REGRESSION = "regression"
+__all__ = ["BINARY", "REGRESSION"]  # the task names, re-exported for the job's modules
+
 # Metrics reported per cross-validation fold (the bootstrap covers the test set).
 CV_METRICS: dict[str, dict[str, Callable[[Any, Any], float]]] = {
     BINARY: {"auroc": auroc, "auprc": auprc, "brier": brier},
     REGRESSION: {"rmse": rmse, "mae": mae, "r2": r2},
 }
+
+
+@dataclass(frozen=True)
+class Containment:
+    """Where the SME's model code runs: in the sandbox, or (never silently) in this process."""
+
+    # Limits of the sandbox; None runs the code in this process (a twin bundle on the SME's
+    # machine, or an operator's explicit --unsandboxed, which the run records).
+    limits: SandboxLimits | None
+    log_path: str | None = None  # the operator's job log: what the model code printed or raised
+    scratch: str | None = None  # where the sandbox's inputs are written (inside the lake)
 
 
 @dataclass(frozen=True)
@@ -46,11 +74,13 @@ class FitTask:
     regime: str  # "TRTR", "TSTR" or "TSTS"
     fold: int | None  # cross-validation fold number; None for the final fit on all training rows
     task: str  # BINARY or REGRESSION
-    train: pd.DataFrame  # features and target of the training rows
+    train: pd.DataFrame  # features and target of the training rows (no unit ids)
     test: pd.DataFrame  # features and target of the rows to predict
     features: tuple[str, ...]  # model inputs
     target: str  # outcome column
-    model_factory: Callable[[], BaseEstimator]  # builds the SME's unfitted estimator
+    model: ModelCode  # the SME's model file
+    seed: int = 0  # seeds the final fit's permutation importance and membership attack
+    release: bool = False  # final TRTR fit: membership attack, and the model as a skops file
 
 
 @dataclass(frozen=True)
@@ -63,29 +93,65 @@ class FitResult:
     cv_metrics: dict[str, float]  # CV_METRICS on this task's test rows (NaN when undefined)
     estimator: str = ""  # class name of the fitted model (its last step for a pipeline)
     instance_based: bool = False  # k-NN / SVM: never released
-    model: BaseEstimator | None = None  # the fitted model of a final fit (job-internal)
-    seconds: float = 0.0  # wall-clock time of the task
+    importance: list[dict[str, float | str]] | None = None  # final fit: permutation importance
+    membership: dict[str, float] | None = None  # release candidate: attack AUC and advantage
+    model_file: bytes | None = None  # release candidate: skops file (never loaded here)
+    seconds: float = 0.0  # time of the fit and what it computed
 
 
-def fit_task(task: FitTask) -> FitResult:
-    """Fit a fresh model from ``task.model_factory`` and predict ``task.test``.
+@dataclass(frozen=True)
+class FitBatch:
+    """Fits that run one after another in one place: one sandbox start serves them all."""
 
-    Idempotent: the same task gives the same result (the SME's estimator is expected to
+    tasks: tuple[FitTask, ...]  # the fits, in order
+    containment: Containment  # where the model code runs
+
+
+def fit_batch(batch: FitBatch) -> list[FitResult]:
+    """Fit every task of ``batch`` and predict its test rows; the final fits also compute
+    permutation importance, and the release candidate the membership attack and its file.
+
+    Idempotent: the same batch gives the same results (the SME's estimator is expected to
     fix its own random_state).
 
     Raises:
         ValueError: the training rows of a binary task hold only one outcome class.
+        SandboxError: the model code failed (its type and line only), ran past a limit, or
+            handed back something other than plain data.
     """
-    start = time.perf_counter()
-    y_train = task.train[task.target]
-    if task.task == BINARY and y_train.nunique() < 2:
-        raise ValueError(
-            f"{task.regime}: the training rows hold only one outcome class; use more persons"
-        )
-    model = clone(task.model_factory())
-    x_train, x_test = task.train[list(task.features)], task.test[list(task.features)]
-    model.fit(x_train, y_train)
-    prediction = _predict(model, x_test, task.task)
+    for task in batch.tasks:
+        if task.task == BINARY and task.train[task.target].nunique() < 2:
+            raise ValueError(
+                f"{task.regime}: the training rows hold only one outcome class; use more persons"
+            )
+    requests = [_request(task) for task in batch.tasks]
+    where = batch.containment
+    if where.limits is None:
+        outcomes = [run_unsandboxed(request) for request in requests]
+    else:
+        log = Path(where.log_path) if where.log_path else Path("/dev/null")
+        scratch = Path(where.scratch) if where.scratch else None
+        outcomes = run_sandboxed_batch(requests, where.limits, log, scratch)
+    return [_result(task, outcome) for task, outcome in zip(batch.tasks, outcomes, strict=True)]
+
+
+def _request(task: FitTask) -> FitRequest:
+    final = task.fold is None
+    y_test = task.test[task.target].to_numpy(dtype=float)
+    return FitRequest(
+        code=task.model,
+        task=task.task,
+        train_x=task.train[list(task.features)],
+        train_y=task.train[task.target].to_numpy(),
+        predict={"test": task.test[list(task.features)]},
+        importance=ImportanceRequest("test", y_test, task.seed) if final else None,
+        membership=MembershipRequest("test", y_test, task.seed) if task.release else None,
+        export_model=task.release,
+    )
+
+
+def _result(task: FitTask, outcome: FitOutcome) -> FitResult:
+    prediction = outcome.predictions["test"]
     y_test = task.test[task.target].to_numpy(dtype=float)
     return FitResult(
         regime=task.regime,
@@ -95,57 +161,13 @@ def fit_task(task: FitTask) -> FitResult:
             name: _metric_or_nan(fn, y_test, prediction)
             for name, fn in CV_METRICS[task.task].items()
         },
-        estimator=_estimator_name(model),
-        instance_based=_instance_based(model),
-        model=model if task.fold is None else None,
-        seconds=time.perf_counter() - start,
+        estimator=outcome.estimator,
+        instance_based=outcome.instance_based,
+        importance=outcome.importance,
+        membership=outcome.membership,
+        model_file=outcome.model_file,
+        seconds=outcome.seconds,
     )
-
-
-@dataclass(frozen=True)
-class InspectTask:
-    """Look inside one fitted final model: permutation importance, and for the model that may
-    be released (trained on real data) a membership-inference attack."""
-
-    regime: str  # as in FitTask
-    task: str  # BINARY or REGRESSION
-    model: BaseEstimator  # the fitted final model
-    train: pd.DataFrame  # its training rows (features and target)
-    test: pd.DataFrame  # its test rows
-    features: tuple[str, ...]  # model inputs
-    target: str  # outcome column
-    seed: int  # seeds the permutations and the attack's samples
-    membership: bool  # run the membership attack
-
-
-@dataclass(frozen=True)
-class InspectResult:
-    """Aggregates from one :class:`InspectTask`."""
-
-    regime: str  # as in InspectTask
-    importance: list[dict[str, float | str]]  # feature, mean, sd; most important first
-    membership: dict[str, float] | None  # attack AUC and advantage, when asked
-
-
-def inspect_task(task: InspectTask) -> InspectResult:
-    """Permutation importance on the test rows, and the membership attack when asked."""
-    x_test = task.test[list(task.features)]
-    y_test = task.test[task.target].to_numpy(dtype=float)
-    importance = _permutation_importance(task.model, x_test, y_test, task.task, task.seed)
-    membership = None
-    if task.membership:
-        from validation.privacy.membership import membership_inference
-
-        attack = membership_inference(
-            task.model,
-            task.train[list(task.features)],
-            task.train[task.target].to_numpy(),
-            x_test,
-            y_test,
-            seed=task.seed,
-        )
-        membership = {"auc": float(attack.auc), "advantage": float(attack.advantage)}
-    return InspectResult(task.regime, importance, membership)
 
 
 @dataclass(frozen=True)
@@ -180,57 +202,8 @@ def chunks(n_boot: int, size: int) -> list[range]:
     return [range(a, min(a + size, n_boot)) for a in range(0, n_boot, size)]
 
 
-def _predict(model: BaseEstimator, x: pd.DataFrame, task: str) -> np.ndarray:
-    if task == BINARY:
-        if not hasattr(model, "predict_proba"):
-            raise ValueError(
-                f"{type(model).__name__} has no predict_proba; a binary_classification model "
-                "must give probabilities (e.g. LogisticRegression, or wrap it in "
-                "CalibratedClassifierCV)"
-            )
-        return np.asarray(model.predict_proba(x))[:, 1].astype(float)
-    return np.asarray(model.predict(x), dtype=float)
-
-
 def _metric_or_nan(fn: Callable[[Any, Any], float], y: np.ndarray, p: np.ndarray) -> float:
     try:
         return float(fn(y, p))
     except (UndefinedMetricError, ValueError):
         return float("nan")
-
-
-def _permutation_importance(
-    model: BaseEstimator, x: pd.DataFrame, y: np.ndarray, kind: str, seed: int
-) -> list[dict[str, float | str]]:
-    from sklearn.inspection import permutation_importance
-
-    scoring = "roc_auc" if kind == BINARY else "neg_root_mean_squared_error"
-    if kind == BINARY and len(np.unique(y)) < 2:
-        return []
-    found = permutation_importance(
-        model, x, y, scoring=scoring, n_repeats=5, random_state=seed, n_jobs=1
-    )
-    rows: list[dict[str, float | str]] = [
-        {"feature": name, "mean": float(mean), "sd": float(sd)}
-        for name, mean, sd in zip(
-            x.columns, found.importances_mean, found.importances_std, strict=True
-        )
-    ]
-    return sorted(rows, key=lambda row: -float(row["mean"]))
-
-
-def _last_step(model: BaseEstimator) -> BaseEstimator:
-    while hasattr(model, "steps"):
-        model = model.steps[-1][1]
-    return model
-
-
-def _estimator_name(model: BaseEstimator) -> str:
-    inner = _last_step(model)
-    return type(inner).__name__ if inner is model else f"Pipeline({type(inner).__name__})"
-
-
-def _instance_based(model: BaseEstimator) -> bool:
-    from validation.privacy.membership import is_instance_based
-
-    return bool(is_instance_based(model))

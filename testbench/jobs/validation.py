@@ -11,9 +11,12 @@ ever entered the twin's fit; without a twin it is a stratified ``test_share`` sp
 each regime's training rows a stratified k-fold cross-validation gives per-fold metrics;
 the final fit on all training rows is scored on the test rows with bootstrap intervals.
 
-Work runs in two waves of independent tasks (``executor.map``): folds x regimes fits, then
-bootstrap chunks and subgroup reports. The core never imports Ray: a
-:class:`~testbench.jobs.SerialExecutor` and a :class:`~testbench.jobs.RayExecutor` give
+Work runs in two waves of independent tasks (``executor.map``): batches of fits (each
+regime's folds and final fit in one batch when the model code is sandboxed, so one sandbox
+start serves them; one fit per task otherwise), then bootstrap chunks and subgroup reports.
+The final fits compute permutation importance, and the real-trained one the membership
+attack, where the model is (it never comes back as an object). The core never imports Ray:
+a :class:`~common.executor.SerialExecutor` and a :class:`~common.executor.RayExecutor` give
 identical results.
 """
 
@@ -25,21 +28,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from common.executor import Executor
 from testbench.jobs.errors import JobError
+from testbench.jobs.sandbox import ModelCode
 from testbench.jobs.tasks import (
     BINARY,
     BootTask,
+    Containment,
+    FitBatch,
     FitResult,
     FitTask,
-    InspectTask,
     boot_task,
     chunks,
-    fit_task,
-    inspect_task,
+    fit_batch,
 )
 from validation.performance import (
     BINARY_METRICS,
@@ -69,7 +72,8 @@ class ValidationJob:
     features: tuple[str, ...]  # model inputs
     subgroups: tuple[str, ...]  # columns to report performance by
     id_column: str  # one row per unit (person)
-    model_factory: Callable[[], BaseEstimator]  # builds the unfitted estimator
+    model: ModelCode  # the SME's model file (run only where containment says)
+    containment: Containment  # the sandbox and its limits, or in-process (never silently)
     folds: int = 5  # cross-validation folds
     bootstrap: int = 500  # bootstrap replicates for the test-set intervals
     seed: int = 7  # splits, folds, bootstrap, importance
@@ -94,7 +98,8 @@ class RegimeResult:
     estimator: str  # fitted model's class name
     instance_based: bool  # k-NN / SVM (never released)
     membership: dict[str, float] | None  # membership attack on the final model (TRTR only)
-    model: BaseEstimator | None  # the fitted TRTR model, candidate for release (job-internal)
+    model_file: bytes | None  # the TRTR model as a skops file, release candidate (job-internal)
+    n_features: int  # model inputs (the release check weighs the model's size against them)
 
 
 @dataclass(frozen=True)
@@ -174,9 +179,14 @@ def run_validation_job(
         Regime name -> result, in TRTR, TSTR, TSTS order.
     """
     say = progress or (lambda _m: None)
-    fits = [t for regime, split in splits.items() for t in _fit_tasks(job, regime, split)]
-    say(f"fitting {len(fits)} models ({len(splits)} regimes x ({job.folds} folds + final))")
-    fitted = executor.map(fit_task, fits)
+    batches = _fit_batches(job, splits)
+    fits = sum(len(batch.tasks) for batch in batches)
+    where = "in the sandbox" if job.containment.limits is not None else "in this process"
+    say(
+        f"fitting {fits} models ({len(splits)} regimes x ({job.folds} folds + final)) "
+        f"{where}, {len(batches)} task(s)"
+    )
+    fitted = [result for results in executor.map(fit_batch, batches) for result in results]
     final = {r.regime: r for r in fitted if r.fold is None}
 
     boots = [
@@ -192,20 +202,6 @@ def run_validation_job(
         for regime, split in splits.items()
         for replicates in chunks(job.bootstrap, BOOT_CHUNK)
     ]
-    inspections = [
-        InspectTask(
-            regime=regime,
-            task=job.task,
-            model=final[regime].model,
-            train=split.train[[*job.features, job.target]],
-            test=split.test[[*job.features, job.target]],
-            features=job.features,
-            target=job.target,
-            seed=job.seed,
-            membership=regime == "TRTR",  # only the real-trained model may be released
-        )
-        for regime, split in splits.items()
-    ]
     # Subgroups bootstrap inside their own tasks, one per regime, variable and level: each
     # level's bootstrap sees only its own rows, so the split changes no number.
     subgroup_items = [
@@ -216,17 +212,14 @@ def run_validation_job(
         for rows in _level_rows(labels)
     ]
     say(
-        f"second wave: {len(inspections)} importance/attack tasks, {len(subgroup_items)} "
-        f"subgroup tasks, {len(boots)} bootstrap chunks of up to {BOOT_CHUNK} replicates"
+        f"second wave: {len(subgroup_items)} subgroup tasks, {len(boots)} bootstrap chunks "
+        f"of up to {BOOT_CHUNK} replicates"
     )
     # The longest tasks first, so the wave does not end waiting for one straggler.
-    wave: list[Any] = [*inspections, *subgroup_items, *boots]
+    wave: list[Any] = [*subgroup_items, *boots]
     done = executor.map(_second_wave, wave)
-    inspected = {r.regime: r for r in done[: len(inspections)]}
-    subgroup_reports = _merge_subgroups(
-        subgroup_items, done[len(inspections) : len(inspections) + len(subgroup_items)]
-    )
-    boot_values = done[len(inspections) + len(subgroup_items) :]
+    subgroup_reports = _merge_subgroups(subgroup_items, done[: len(subgroup_items)])
+    boot_values = done[len(subgroup_items) :]
 
     results: dict[str, RegimeResult] = {}
     for regime in (r for r in REGIMES if r in splits):
@@ -244,11 +237,12 @@ def run_validation_job(
             report=_report(job, y_test, last.prediction, values),
             cv=_cv(fitted, regime),
             subgroups=subgroup_reports.get(regime),
-            importance=inspected[regime].importance,
+            importance=last.importance or [],
             estimator=last.estimator,
             instance_based=last.instance_based,
-            membership=inspected[regime].membership,
-            model=last.model if regime == "TRTR" else None,
+            membership=last.membership,
+            model_file=last.model_file,
+            n_features=len(job.features),
         )
     return results
 
@@ -277,12 +271,10 @@ def _level_rows(labels: pd.DataFrame) -> list[np.ndarray]:
     return rows + ([missing] if missing.size else [])
 
 
-def _second_wave(item: BootTask | InspectTask | _SubgroupTask) -> Any:
-    """One task of the second wave: a model inspection, a subgroup report or a bootstrap chunk."""
+def _second_wave(item: BootTask | _SubgroupTask) -> Any:
+    """One task of the second wave: a subgroup report or a bootstrap chunk."""
     if isinstance(item, BootTask):
         return boot_task(item)
-    if isinstance(item, InspectTask):
-        return inspect_task(item)
     job = item.job
     metrics = BINARY_METRICS if job.task == BINARY else REGRESSION_METRICS
     return subgroup_report(
@@ -309,6 +301,15 @@ def _merge_subgroups(
     return merged
 
 
+def _fit_batches(job: ValidationJob, splits: dict[str, Split]) -> list[FitBatch]:
+    """A batch per regime in the sandbox (its start costs more than a small fit), else a
+    batch per fit (as many tasks as fits, for the executor to spread)."""
+    per_regime = [_fit_tasks(job, regime, split) for regime, split in splits.items()]
+    if job.containment.limits is not None:
+        return [FitBatch(tuple(tasks), job.containment) for tasks in per_regime]
+    return [FitBatch((task,), job.containment) for tasks in per_regime for task in tasks]
+
+
 def _fit_tasks(job: ValidationJob, regime: str, split: Split) -> list[FitTask]:
     def task(fold: int | None, train: pd.DataFrame, test: pd.DataFrame) -> FitTask:
         return FitTask(
@@ -319,7 +320,9 @@ def _fit_tasks(job: ValidationJob, regime: str, split: Split) -> list[FitTask]:
             test=test[[*job.features, job.target]],
             features=job.features,
             target=job.target,
-            model_factory=job.model_factory,
+            model=job.model,
+            seed=job.seed,
+            release=fold is None and regime == "TRTR",  # only this model may be released
         )
 
     y = _y(job, split.train)

@@ -54,6 +54,9 @@ class EvaluationSettings(BaseModel):
     test_share: float = Field(default=0.2, ge=0.05, le=0.5)
     # Probability cut-off for sensitivity and specificity (binary tasks).
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    # Wall-clock limit, in minutes, for each sandboxed batch of fits (a regime's folds and
+    # final fit); the same CPU time. Generous by default: it stops a runaway, not a slow model.
+    timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
 
 
 class ValidationSpec(BaseModel):

@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from generators.relations import Relation
+from generators.twin.graph import find_unit_table
 from generators.twin.holdout import split_by_units, split_holdout
 from generators.twin.metadata import build_metadata
-from generators.twin.graph import find_unit_table
 from testbench import __version__
 from testbench.config import Settings
 from testbench.disclosure import DisclosureChecker, DisclosurePolicy
@@ -167,7 +167,7 @@ def record_evaluation(
         evidence=evidence,
         tags={
             "testbench.twin_id": str(evidence["twin"]),
-            "testbench.twins.gate": "passed" if result.decision.passed else "failed",
+            "testbench.gate": "passed" if result.decision.passed else "failed",
             "testbench.requester": requester or getpass.getuser(),
             "testbench.code_version": __version__,
         },

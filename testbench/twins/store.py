@@ -22,9 +22,9 @@ import pandas as pd
 from common.executor import Executor
 from generators.relations import Relation
 from generators.twin import TwinBuilder
+from generators.twin.graph import find_unit_table
 from generators.twin.holdout import split_holdout
 from generators.twin.metadata import build_metadata
-from generators.twin.graph import find_unit_table
 from testbench.config import Settings
 from testbench.errors import TestbenchError
 from testbench.lake import Lake

@@ -11,10 +11,9 @@ filter, :mod:`~.wire` the formats on both edges, :mod:`~.compute` the work itsel
 with :func:`run_unsandboxed`), and :mod:`~.release` decides whether a fitted model may leave.
 """
 
+from testbench.jobs.estimators import BINARY, REGRESSION
 from testbench.jobs.sandbox.compute import run_unsandboxed
 from testbench.jobs.sandbox.contract import (
-    BINARY,
-    REGRESSION,
     FitOutcome,
     FitRequest,
     ImportanceRequest,

@@ -1,8 +1,8 @@
 """The work done with the SME's model, the same in the sandbox and in-process.
 
 :func:`compute` is the one place that orders the steps; it calls the job's own functions
-(:mod:`testbench.jobs.tasks`, :mod:`validation.privacy.membership`), so a sandboxed fit
-gives the numbers ``fit_task`` and ``inspect_task`` give. The sandbox's runner calls it
+(:mod:`testbench.jobs.estimators`, :mod:`validation.privacy.membership`), so a sandboxed fit
+gives the numbers an in-process fit gives. The sandbox's runner calls it
 inside the sandbox; :func:`run_unsandboxed` calls it here.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from testbench.jobs.sandbox.contract import FitOutcome, FitRequest
-from testbench.jobs.tasks import (
-    _estimator_name,
-    _instance_based,
-    _permutation_importance,
-    _predict,
+from testbench.jobs.estimators import (
+    estimator_name,
+    is_instance_based_model,
+    permutation_importance_rows,
+    predict,
 )
+from testbench.jobs.sandbox.contract import FitOutcome, FitRequest
 from testbench.spec.estimator import build_estimator
 
 
@@ -60,12 +60,12 @@ def compute(
     on_stage("fit")
     model.fit(request.train_x, request.train_y)
     on_stage("predict")
-    predictions = {name: _predict(model, x, request.task) for name, x in request.predict.items()}
+    predictions = {name: predict(model, x, request.task) for name, x in request.predict.items()}
     importance = None
     if request.importance is not None:
         on_stage("importance")
         asked = request.importance
-        importance = _permutation_importance(
+        importance = permutation_importance_rows(
             model, request.predict[asked.on], asked.y, request.task, asked.seed
         )
     membership = None
@@ -92,8 +92,8 @@ def compute(
         predictions=predictions,
         importance=importance,
         membership=membership,
-        estimator=_estimator_name(model),
-        instance_based=_instance_based(model),
+        estimator=estimator_name(model),
+        instance_based=is_instance_based_model(model),
         model_file=model_file,
     )
 

@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-BINARY = "binary_classification"
-REGRESSION = "regression"
-
 
 @dataclass(frozen=True)
 class SandboxLimits:

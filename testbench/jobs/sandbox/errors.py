@@ -54,7 +54,7 @@ class SandboxLimitExceeded(SandboxedCodeFailed):
         limit: "memory", "cpu", "wall" or "file_size".
     """
 
-    def __init__(self, message: str, limit: str) -> None:
+    def __init__(self, message: str, limit: str = "") -> None:
         super().__init__(message)
         self.limit = limit
 

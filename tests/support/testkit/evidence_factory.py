@@ -81,32 +81,38 @@ def make_cohort(n: int = 1500, seed: int = 7) -> pd.DataFrame:
     return _with_age_band(cohort)
 
 
-def build_model() -> Any:
-    """The SME's model: one-hot sex and region, scaled numbers, logistic regression."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    return make_pipeline(_encoder(), LogisticRegression(max_iter=1000))
-
-
-def build_regressor() -> Any:
-    """A regression model of the length of stay: the same inputs, ridge regression."""
-    from sklearn.linear_model import Ridge
-    from sklearn.pipeline import make_pipeline
-
-    return make_pipeline(_encoder(), Ridge())
+MODEL_SOURCE = """\
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 
-def _encoder() -> Any:
-    from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
+def encoder():
     return ColumnTransformer(
         [
             ("cat", OneHotEncoder(handle_unknown="ignore"), ["koen", "reg"]),
             ("num", StandardScaler(), ["age", "bor_alene", "komorbiditet", "bmi"]),
         ]
     )
+
+
+def build_model():
+    \"\"\"The SME's model: one-hot sex and region, scaled numbers, logistic regression.\"\"\"
+    return make_pipeline(encoder(), LogisticRegression(max_iter=1000))
+
+
+def build_regressor():
+    \"\"\"A regression model of the length of stay: the same inputs, ridge regression.\"\"\"
+    return make_pipeline(encoder(), Ridge())
+"""
+
+
+def build_model() -> Any:
+    """The SME's model (MODEL_SOURCE's build_model), built here for the crude twin."""
+    namespace: dict[str, Any] = {}
+    exec(compile(MODEL_SOURCE, "model.py", "exec"), namespace)
+    return namespace["build_model"]()
 
 
 def crude_twin(real: pd.DataFrame, seed: int = 11) -> pd.DataFrame:
@@ -161,7 +167,9 @@ def build_evidence(
     from testbench.disclosure import DisclosureChecker, DisclosurePolicy
     from testbench.jobs.model_card import model_card
     from testbench.jobs.run import MAX_MEMBERSHIP_AUC
+    from testbench.jobs.sandbox import ModelCode
     from testbench.jobs.summaries import regime_evidence
+    from testbench.jobs.tasks import Containment
     from testbench.jobs.validation import ValidationJob, plan_splits, run_validation_job
 
     cohort = make_cohort(n, seed)
@@ -172,7 +180,8 @@ def build_evidence(
     binary = task == "binary_classification"
     job = ValidationJob(
         name=name, task=task, target=TARGET if binary else STAY, features=FEATURES,
-        subgroups=SUBGROUPS, id_column=ID, model_factory=build_model if binary else build_regressor,
+        subgroups=SUBGROUPS, id_column=ID, containment=Containment(limits=None),
+        model=ModelCode(MODEL_SOURCE, function="build_model" if binary else "build_regressor"),
         folds=5, bootstrap=bootstrap, seed=seed, threshold=0.3,
     )  # fmt: skip
     splits = plan_splits(job, cohort, twin, set(cohort.loc[held, ID]))
@@ -277,7 +286,7 @@ def log_runs(
         params={"twin": twin["twin"]},
         metrics={c["name"]: c["value"] for c in twin["gate"]["checks"] if c["value"] is not None},
         evidence=twin,
-        tags={**common, "testbench.twins.gate": "passed" if twin["gate"]["passed"] else "failed"},
+        tags={**common, "testbench.gate": "passed" if twin["gate"]["passed"] else "failed"},
     )
     headline = {
         f"{metric}_{regime.lower()}": value["value"]

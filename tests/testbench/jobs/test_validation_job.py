@@ -7,15 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from common.executor import SerialExecutor
 from testbench.jobs.model_card import SECTIONS, model_card
+from testbench.jobs.sandbox import ModelCode
 from testbench.jobs.summaries import regime_evidence
+from testbench.jobs.tasks import Containment
 from testbench.jobs.validation import JobError, ValidationJob, plan_splits, run_validation_job
 
 pytestmark = pytest.mark.heavy  # real validation jobs: fits, folds and bootstraps
@@ -37,18 +35,35 @@ def cohort(n: int, seed: int, prefix: str) -> pd.DataFrame:
     )
 
 
-def classifier() -> Pipeline:
-    encode = ColumnTransformer(
-        [("num", StandardScaler(), ["age"]), ("cat", OneHotEncoder(), ["sex"])]
-    )
-    return Pipeline([("encode", encode), ("model", LogisticRegression())])
+_ENCODE = """
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 
-def regressor() -> Pipeline:
-    encode = ColumnTransformer(
+def encode():
+    return ColumnTransformer(
         [("num", StandardScaler(), ["age"]), ("cat", OneHotEncoder(), ["sex"])]
     )
-    return Pipeline([("encode", encode), ("model", LinearRegression())])
+"""
+CLASSIFIER = ModelCode(
+    _ENCODE
+    + """
+
+def build_model():
+    return Pipeline([("encode", encode()), ("model", LogisticRegression())])
+"""
+)
+REGRESSOR = ModelCode(
+    _ENCODE
+    + """
+
+def build_model():
+    return Pipeline([("encode", encode()), ("model", LinearRegression())])
+"""
+)
+IN_PROCESS = Containment(limits=None)  # the job's logic; the sandbox has its own tests
 
 
 def job(**changes: object) -> ValidationJob:
@@ -59,7 +74,8 @@ def job(**changes: object) -> ValidationJob:
         "features": ("age", "sex"),
         "subgroups": ("sex",),
         "id_column": "person_id",
-        "model_factory": classifier,
+        "model": CLASSIFIER,
+        "containment": IN_PROCESS,
         "folds": 3,
         "bootstrap": 60,
         "seed": 1,
@@ -84,8 +100,8 @@ def test_three_regimes_on_the_twins_held_out_persons() -> None:
     assert trtr.report.auroc.lower < expected < trtr.report.auroc.upper
     assert trtr.report.auroc.estimate > 0.6  # age is informative
     assert len(trtr.cv["auroc"]) == 3
-    assert trtr.membership is not None and trtr.model is not None
-    assert results["TSTR"].model is None  # only the real-trained model is a release candidate
+    assert trtr.membership is not None and trtr.model_file is not None
+    assert results["TSTR"].model_file is None  # only the real-trained model is a candidate
     assert {r.variable for r in trtr.subgroups.results} == {"sex"}  # type: ignore[union-attr]
     assert trtr.importance[0]["feature"] == "age"
 
@@ -118,7 +134,7 @@ def test_results_do_not_depend_on_how_the_bootstrap_is_chunked(monkeypatch) -> N
 
 def test_regression_task() -> None:
     real = cohort(400, 6, "r")
-    regression = job(task="regression", target="outcome", model_factory=regressor)
+    regression = job(task="regression", target="outcome", model=REGRESSOR)
     results = run_validation_job(regression, plan_splits(regression, real, None), SerialExecutor())
     report = results["TRTR"].report
     assert report.r2.estimate > 0.5  # type: ignore[union-attr]

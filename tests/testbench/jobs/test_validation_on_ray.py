@@ -15,7 +15,9 @@ from testkit.specs import MODEL, write_contact_spec
 pytestmark = pytest.mark.ray  # story_home adds cli and mlflow
 
 # The light spec's model, with a classifier whose fit kills its own worker process: once
-# (the marker file then exists) or every time.
+# (the marker file then exists) or every time. These tests are about Ray replacing dead
+# workers, so they run the model code in the worker itself (an operator's --unsandboxed): in
+# the sandbox the model can neither kill the worker nor leave a marker on disk.
 FRAGILE = (
     MODEL.replace("LogisticRegression(max_iter=500)", "Fragile(max_iter=500)")
     + """
@@ -63,7 +65,9 @@ def test_a_worker_that_dies_is_replaced_and_the_run_completes(story_home, tmp_pa
     spec = _spec(tmp_path / "once", always=False)
     executor = RayExecutor(num_cpus=2, max_retries=3)
     try:
-        outcome = validate_in_lake(_settings(home), spec, "acme", executor=executor, requester="t")
+        outcome = validate_in_lake(
+            _settings(home), spec, "acme", executor=executor, requester="t", unsandboxed=True
+        )
     finally:
         executor.shutdown()
     assert (tmp_path / "once" / "died-once").exists()  # a worker really died
@@ -80,7 +84,9 @@ def test_a_task_whose_worker_keeps_dying_ends_the_run_failed(story_home, tmp_pat
     executor = RayExecutor(num_cpus=2, max_retries=1)
     try:
         with pytest.raises(TaskFailed, match="after 1 retries"):
-            validate_in_lake(_settings(home), spec, "acme", executor=executor, requester="t")
+            validate_in_lake(
+                _settings(home), spec, "acme", executor=executor, requester="t", unsandboxed=True
+            )
     finally:
         executor.shutdown()
     new = [r for r in client.search_runs(_experiments(client)) if r.info.run_id not in before]

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.base import clone
 
+from testbench.jobs.estimators import permutation_importance_rows, predict
 from testbench.jobs.sandbox import (
     REGRESSION,
     FitOutcome,
@@ -23,8 +26,8 @@ from testbench.jobs.sandbox import (
     run_sandboxed_batch,
     run_unsandboxed,
 )
-from testbench.jobs.tasks import FitTask, InspectTask, fit_task, inspect_task
 from testbench.spec.estimator import build_estimator
+from validation.privacy.membership import membership_inference
 
 if TYPE_CHECKING:
     from conftest import Cohort
@@ -54,43 +57,30 @@ def build_model():
 """
 
 
-def _today(request: FitRequest, target: str = "y") -> tuple[np.ndarray, list, dict | None]:
-    """Prediction, importance and membership as fit_task and inspect_task compute them."""
-    features = tuple(request.train_x.columns)
-    test = request.predict["test"]
+def _today(request: FitRequest) -> tuple[np.ndarray, list, dict | None]:
+    """Prediction, importance and membership as the job computed them before the sandbox:
+    the estimator built and fitted here, then predicted, permuted and attacked."""
     assert request.importance is not None
-    train = request.train_x.assign(**{target: request.train_y})
-    test = test.assign(**{target: request.importance.y})
     code = request.code
-    fitted = fit_task(
-        FitTask(
-            regime="TRTR",
-            fold=None,
-            task=request.task,
-            train=train,
-            test=test,
-            features=features,
-            target=target,
-            model_factory=lambda: build_estimator(
-                code.source, Path(code.filename), code.function, request.task
-            ),
-        )
+    model = clone(build_estimator(code.source, Path(code.filename), code.function, request.task))
+    model.fit(request.train_x, pd.Series(request.train_y))
+    test = request.predict["test"]
+    prediction = predict(model, test, request.task)
+    importance = permutation_importance_rows(
+        model, test, request.importance.y, request.task, request.importance.seed
     )
-    assert fitted.model is not None
-    inspected = inspect_task(
-        InspectTask(
-            regime="TRTR",
-            task=request.task,
-            model=fitted.model,
-            train=train,
-            test=test,
-            features=features,
-            target=target,
-            seed=request.importance.seed,
-            membership=request.membership is not None,
+    membership = None
+    if request.membership is not None:
+        attack = membership_inference(
+            model,
+            request.train_x,
+            request.train_y,
+            test,
+            request.membership.y,
+            seed=request.membership.seed,
         )
-    )
-    return fitted.prediction, inspected.importance, inspected.membership
+        membership = {"auc": float(attack.auc), "advantage": float(attack.advantage)}
+    return prediction, importance, membership
 
 
 def _assert_same(outcome: FitOutcome, today: tuple[np.ndarray, list, dict | None]) -> None:
@@ -100,7 +90,7 @@ def _assert_same(outcome: FitOutcome, today: tuple[np.ndarray, list, dict | None
     assert outcome.membership == membership
 
 
-def test_a_pipeline_gives_the_numbers_of_fit_task_and_inspect_task(
+def test_a_pipeline_gives_the_numbers_of_an_unsandboxed_fit(
     sandbox: None, cohort: Cohort, tmp_path: Path, binary_request: Callable[..., FitRequest]
 ) -> None:
     request = binary_request(cohort, PIPELINE, inspect=True, export_model=True)
