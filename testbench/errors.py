@@ -3,13 +3,13 @@
 The CLI prints ``str(error)`` on one line and exits non-zero; anything that is not a
 :class:`TestbenchError` (or :class:`common.executor.TaskFailed`) is a bug and shows a
 traceback with ``--debug``. Each package keeps its own errors in its ``errors.py``; the
-ones defined here are cross-cutting (tenants, keys, the lake, audit, viewers)::
+ones defined here are cross-cutting (tenants, keys, audit, viewers)::
 
     TestbenchError                       testbench/errors.py
     ├── InvalidTenantName, TenantNotFound, TenantExists, KeyMissing
     ├── AuditTampered
     ├── InvalidViewerName, ViewerExists, ViewerNotFound
-    ├── LakeError
+    ├── LakeError                        testbench/lake/errors.py
     │   ├── LakeEmpty, QueryRefused
     │   └── IngestError                  testbench/lake/ingest/errors.py
     │       └── UnreadableFile, UnknownContract, MissingColumn, UnknownParentTable
@@ -54,18 +54,6 @@ class TenantExists(TestbenchError):
 
 class KeyMissing(TestbenchError):
     """A tenant's secret key is neither in its key file nor in the environment."""
-
-
-class LakeError(TestbenchError):
-    """The lake could not be opened or a query on it failed."""
-
-
-class LakeEmpty(LakeError):
-    """The lake has no tables yet."""
-
-
-class QueryRefused(LakeError):
-    """Cohort SQL tried to reach outside the tenant's own tables."""
 
 
 class AuditTampered(TestbenchError):

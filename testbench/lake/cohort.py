@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from testbench.errors import LakeError, QueryRefused
+from testbench.lake.errors import LakeError, QueryRefused
 
 
 def run_locked(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:

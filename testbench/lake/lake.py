@@ -29,8 +29,8 @@ import duckdb
 import pandas as pd
 
 from generators.relations import Relation
-from testbench.errors import LakeEmpty, LakeError, QueryRefused
 from testbench.lake.cohort import run_locked
+from testbench.lake.errors import LakeEmpty, LakeError, QueryRefused
 from testbench.lake.hashing import (
     HASH_METHOD,
     combined_hash,

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from testbench.errors import LakeError, QueryRefused
+from testbench.lake.errors import LakeError, QueryRefused
 from testbench.spec.errors import SpecError
 from testbench.spec.schema import ValidationSpec
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from testbench.errors import LakeError
+from testbench.lake.errors import LakeError
 
 
 class IngestError(LakeError):

@@ -9,8 +9,8 @@ import pytest
 
 from testbench.audit import AuditLog
 from testbench.config import Settings
-from testbench.errors import LakeError, QueryRefused
 from testbench.lake import Lake, tenant_lake
+from testbench.lake.errors import LakeError, QueryRefused
 from testbench.lake.simulated import fill_simulated
 from testbench.tenants import Tenant, TenantRegistry
 

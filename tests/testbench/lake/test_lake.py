@@ -6,9 +6,9 @@ import pyarrow.compute as pc
 import pytest
 
 from generators.relations import Relation
-from testbench.errors import LakeEmpty, LakeError, QueryRefused
 from testbench.lake import Lake
 from testbench.lake.cohort import query_frames
+from testbench.lake.errors import LakeEmpty, LakeError, QueryRefused
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from testbench.errors import LakeEmpty, QueryRefused
 from testbench.lake.cohort import query_frames
+from testbench.lake.errors import LakeEmpty, QueryRefused
 from testbench.spec import ValidationSpec, load_cohort, load_spec, resolve_cohort, run_cohort_sql
 from testbench.spec.errors import SpecError
 
