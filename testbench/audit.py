@@ -102,6 +102,9 @@ class AuditLog:
     def entries(self) -> list[dict[str, Any]]:
         """All entries, oldest first.
 
+        Public API: how a reviewer or a script reads the log (``testbench audit verify``
+        checks it; this returns it).
+
         Raises:
             AuditTampered: a line is not a JSON entry.
         """

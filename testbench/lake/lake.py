@@ -188,32 +188,28 @@ class Lake:
         for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
             leftover.unlink(missing_ok=True)
 
-    def write_table(self, name: str, frame: pd.DataFrame, primary_key: str | None = None) -> None:
-        """Create or replace table ``name`` with the rows of ``frame``."""
+    def _write_table(self, name: str, frame: pd.DataFrame, primary_key: str | None = None) -> None:
+        """Create or replace table ``name`` with the rows of ``frame`` (tests' fixture lakes).
+
+        Private: it neither checks nor pseudonymises the rows and is not in the audit log.
+        Data enters a lake through :func:`~testbench.lake.ingest.ingest_file` or
+        :func:`~testbench.lake.simulated.fill_simulated`.
+        """
         with self.transaction() as tx:
             tx.replace_table(name, frame, primary_key)
 
-    def write_tables(
+    def _write_tables(
         self,
         tables: dict[str, pd.DataFrame],
         primary_keys: dict[str, str] | None = None,
         relations: list[Relation] | None = None,
     ) -> None:
-        """Write several tables and declare their keys, in one transaction."""
+        """Write several tables and declare their keys, in one transaction (as
+        :meth:`_write_table`: for tests' fixture lakes, unchecked and not audited)."""
         with self.transaction() as tx:
             for name, frame in tables.items():
                 tx.replace_table(name, frame, (primary_keys or {}).get(name))
             tx.add_relations(relations or [])
-
-    def add_relations(self, relations: list[Relation]) -> None:
-        """Declare foreign keys (idempotent: a relation declared twice is stored once)."""
-        with self.transaction() as tx:
-            tx.add_relations(relations)
-
-    def write_internal(self, name: str, frame: pd.DataFrame) -> None:
-        """Replace catalogue table ``_tb_<name>`` (never part of a twin, cohort or status)."""
-        with self.transaction() as tx:
-            tx.replace_internal(name, frame)
 
     def append_internal(self, name: str, frame: pd.DataFrame) -> None:
         """Append rows to catalogue table ``_tb_<name>`` (created on first use)."""
@@ -241,7 +237,11 @@ class Lake:
         return [n for n in names if not n.startswith(INTERNAL_PREFIX)]
 
     def read_table(self, name: str) -> pd.DataFrame:
-        """All rows of one table (stays inside the lake boundary: callers must not publish it)."""
+        """All rows of one table (stays inside the lake boundary: callers must not publish it).
+
+        Public API: a notebook's or a script's way to read one table; logged like
+        :meth:`read_tables`.
+        """
         return self.read_tables([name])[name]
 
     def read_tables(self, names: list[str] | None = None) -> dict[str, pd.DataFrame]:

@@ -231,10 +231,6 @@ class LakeWriter:
         if self.has_table(RELATIONS):
             self.con.execute(f"DELETE FROM lake.{RELATIONS} WHERE child_table = ?", [child_table])
 
-    def replace_internal(self, name: str, frame: Data) -> None:
-        """Replace catalogue table ``_tb_<name>``."""
-        self._create_from(INTERNAL_PREFIX + name, frame)
-
     def append_internal(self, name: str, frame: Data) -> None:
         """Append rows to catalogue table ``_tb_<name>`` (created on first use).
 

@@ -48,7 +48,6 @@ TYPE_PROBLEM = {
     ColumnType.TIMESTAMP: "not a date and time (like 2020-12-31 08:30)",
     ColumnType.BOOL: "not true or false",
 }
-TEXT_KINDS = (ColumnType.TEXT, ColumnType.CODE, ColumnType.CPR)  # stored as VARCHAR
 
 
 @dataclass(frozen=True)

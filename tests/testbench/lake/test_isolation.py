@@ -20,7 +20,7 @@ def two_tenants(settings: Settings) -> tuple[Tenant, Tenant]:
     registry = TenantRegistry(settings)
     acme, beta = registry.create("acme"), registry.create("beta")
     for tenant in (acme, beta):
-        tenant_lake(tenant).write_table("t", pd.DataFrame({"code": ["DI50", "DE11"]}))
+        tenant_lake(tenant)._write_table("t", pd.DataFrame({"code": ["DI50", "DE11"]}))
     pd.DataFrame({"code": ["DJ44"]}).to_parquet(beta.root / "export.parquet")
     (beta.root / "export.csv").write_text("code\nDJ44\n")
     return acme, beta
@@ -55,7 +55,7 @@ def test_another_tenants_key_does_not_open_a_lake(two_tenants: tuple[Tenant, Ten
         wrong.tables()
     assert acme.derived_key("lake-encryption") not in str(err.value)
     with pytest.raises(LakeError, match="check the tenant key"):
-        wrong.write_table("t", pd.DataFrame({"x": [1]}))
+        wrong._write_table("t", pd.DataFrame({"x": [1]}))
     assert tenant_lake(beta).read_table("t")["code"].tolist() == ["DI50", "DE11"]
 
 
@@ -84,13 +84,13 @@ def test_every_read_and_write_is_logged_with_hashes_never_data(settings: Setting
 def test_table_hash_follows_content_not_row_order(tmp_path: Path) -> None:
     lake = Lake(tmp_path / "lake.duckdb", "k" * 64)
     frame = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
-    lake.write_table("t", frame)
+    lake._write_table("t", frame)
     first = lake.table_hashes()["t"]
-    lake.write_table("t", frame.iloc[::-1])
+    lake._write_table("t", frame.iloc[::-1])
     assert lake.table_hashes()["t"] == first
-    lake.write_table("t", frame.assign(b=["x", "y", "Z"]))
+    lake._write_table("t", frame.assign(b=["x", "y", "Z"]))
     assert lake.table_hashes()["t"] != first
-    lake.write_table("t", pd.concat([frame, frame.tail(1)]))
+    lake._write_table("t", pd.concat([frame, frame.tail(1)]))
     assert lake.table_hashes()["t"] != first
-    lake.write_table("t", frame.rename(columns={"b": "c"}))
+    lake._write_table("t", frame.rename(columns={"b": "c"}))
     assert lake.table_hashes()["t"] != first

@@ -22,7 +22,7 @@ def lake(tmp_path: Path) -> Lake:
         }
     )
     contacts = pd.DataFrame({"id": [1, 2], "pnr": ["p1", "p3"], "diag kode": ["DI50", "DE11"]})
-    lake.write_tables(
+    lake._write_tables(
         {"persons": persons, "contacts": contacts},
         {"persons": "pnr", "contacts": "id"},
         [Relation("contacts", "pnr", "persons", "pnr")],

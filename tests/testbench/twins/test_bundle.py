@@ -70,7 +70,7 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
             "device": rng.choice(["ios", "android"], 250),
         }
     )
-    lake.write_tables(
+    lake._write_tables(
         {"app_sessions": sessions},
         {"app_sessions": "session_id"},
         [Relation("app_sessions", "pnr", "bef", "pnr")],

@@ -133,7 +133,7 @@ def test_reingesting_logs_no_change_and_writes_nothing(
     assert last["details"]["file_sha256"] == again.file_sha256
 
     # A change in a parent table the file is checked against makes it count again.
-    lake.write_table("bef", lake.read_table("bef").head(2), "pnr")
+    lake._write_table("bef", lake.read_table("bef").head(2), "pnr")
     rechecked = ingest_file(lake, PSEUDONYM_KEY, tmp_path / "lab.csv", "lab", "lab", today=today)
     assert not rechecked.unchanged
     assert rechecked.reasons["patient_cpr: no matching bef.pnr"] == 4
