@@ -1,6 +1,6 @@
 """Reading a spec file: YAML, field checks and the model file, with one-line errors.
 
-Every problem is reported as a :class:`~testbench.errors.SpecError` whose message
+Every problem is reported as a :class:`~testbench.spec.errors.SpecError` whose message
 names the file, the line where YAML knows it, and the field, and says what to do.
 Loading never runs the SME's code: the model file is read and compiled only when
 :meth:`ValidationSpec.build_model` is called.

@@ -51,7 +51,7 @@ def compute(
             "membership", "export") before it starts, so a failure can be placed.
 
     Raises:
-        Whatever the model code raises; a :class:`~testbench.errors.SpecError` when the model
+        Whatever the model code raises; a :class:`~testbench.spec.errors.SpecError` when the model
         file does not build a usable estimator.
     """
     on_stage("build")

@@ -3,7 +3,7 @@
 Kept apart from :mod:`.export` (which writes, checks and loads bundles) because
 this is prose and presentation: an SME developer reads these files, no code does.
 Column meanings and code systems come from the Danish source contracts
-(:mod:`testbench.lake.contracts`) where a table is one of those sources.
+(:mod:`testbench.lake.ingest.contracts`) where a table is one of those sources.
 """
 
 from __future__ import annotations
