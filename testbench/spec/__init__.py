@@ -11,10 +11,25 @@ runs and checks the cohort SQL. Every problem is a
 :class:`~testbench.errors.SpecError` naming the field.
 """
 
-from testbench.spec.cohort import CohortData, load_cohort, resolve_cohort, run_cohort_sql
-from testbench.spec.errors import SpecError
-from testbench.spec.loader import load_spec
-from testbench.spec.schema import TASKS, EvaluationSettings, ValidationSpec
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Where each public name lives. Imported on first use: the sandbox imports
+# ``testbench.spec.estimator`` to build the SME's model, and must not pull in the cohort
+# side (DuckDB, the lake, the ingestion contracts) that it neither needs nor can see.
+_HOMES = {
+    "CohortData": "cohort",
+    "load_cohort": "cohort",
+    "resolve_cohort": "cohort",
+    "run_cohort_sql": "cohort",
+    "SpecError": "errors",
+    "load_spec": "loader",
+    "TASKS": "schema",
+    "EvaluationSettings": "schema",
+    "ValidationSpec": "schema",
+}
 
 __all__ = [
     "TASKS",
@@ -27,3 +42,11 @@ __all__ = [
     "resolve_cohort",
     "run_cohort_sql",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module when the name is first asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -23,12 +23,14 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from testbench.config import Settings
-from testbench.jobs.sandbox import sandbox_available
+from testkit.sandbox import require_sandbox
 from testkit.specs import MODEL, write_contact_spec
 
-pytestmark = pytest.mark.skipif(
-    sandbox_available() is not None, reason=f"no sandbox here: {sandbox_available()}"
-)
+
+@pytest.fixture(autouse=True)
+def _sandbox() -> None:
+    require_sandbox()
+
 
 MARK = "LEAKED-ROWS:"  # the model prefixes every row it tries to leak with this
 

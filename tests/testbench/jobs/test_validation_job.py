@@ -11,10 +11,11 @@ from sklearn.metrics import roc_auc_score
 
 from common.executor import SerialExecutor
 from testbench.jobs.model_card import SECTIONS, model_card
-from testbench.jobs.sandbox import ModelCode
+from testbench.jobs.sandbox import ModelCode, SandboxLimits
 from testbench.jobs.summaries import regime_evidence
 from testbench.jobs.tasks import Containment
 from testbench.jobs.validation import JobError, ValidationJob, plan_splits, run_validation_job
+from testkit.sandbox import require_sandbox
 
 pytestmark = pytest.mark.heavy  # real validation jobs: fits, folds and bootstraps
 
@@ -191,3 +192,21 @@ def test_subgroups_split_into_tasks_equal_one_report_per_variable() -> None:
     assert trtr.subgroups is not None
     assert list(trtr.subgroups.results) == expected
     assert any(r.value is None for r in expected)
+
+
+def test_the_sandbox_gives_the_evidence_of_an_in_process_run(tmp_path) -> None:
+    require_sandbox()
+    real, twin = cohort(600, 7, "r"), cohort(500, 8, "t")
+    held = set(real["person_id"].iloc[::4])
+    in_process = job()
+    sandboxed = job(containment=Containment(SandboxLimits(), str(tmp_path / "job.log")))
+    splits = plan_splits(in_process, real, twin, held)
+
+    expected = run_validation_job(in_process, splits, SerialExecutor())
+    found = run_validation_job(sandboxed, splits, SerialExecutor())
+
+    for regime in expected:
+        assert json.dumps(regime_evidence(sandboxed, found[regime])) == json.dumps(
+            regime_evidence(in_process, expected[regime])
+        )
+    assert found["TRTR"].model_file is not None  # the release candidate came back as a file

@@ -21,8 +21,8 @@ from testbench.jobs.sandbox import (
     ModelCode,
     SandboxLimits,
     run_sandboxed,
-    sandbox_available,
 )
+from testkit.sandbox import require_sandbox
 
 N_TRAIN, N_TEST = 300, 120
 
@@ -62,10 +62,8 @@ class Cohort:
 
 @pytest.fixture(scope="session")
 def sandbox() -> None:
-    """Skip when this machine cannot run the sandbox (the reason says why)."""
-    reason = sandbox_available()
-    if reason is not None:
-        pytest.skip(f"the sandbox cannot run here: {reason}")
+    """Skip on a machine without bubblewrap; fail where it is installed but cannot start."""
+    require_sandbox()
 
 
 @pytest.fixture
