@@ -14,7 +14,9 @@ import typer
 
 from common.executor import TaskFailed
 from testbench.cli import demo, jobs
+from testbench.cli.access import access_app
 from testbench.cli.audit import audit_app
+from testbench.cli.catalogue import catalogue_app
 from testbench.cli.lake import lake_app
 from testbench.cli.shared import err
 from testbench.cli.tenant import tenant_app
@@ -33,6 +35,8 @@ app.add_typer(lake_app, name="lake")
 app.add_typer(twin_app, name="twin")
 app.add_typer(audit_app, name="audit")
 app.add_typer(viewer_app, name="viewer")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(access_app, name="access")
 app.command("validate")(jobs.validate)
 app.command("submit")(jobs.submit)
 app.command("approve")(jobs.approve)
