@@ -17,7 +17,9 @@ from testbench.evidence.writer import (
 )
 
 TAG_TWIN_ID = "testbench.twin_id"  # the twin a run used (validation) or evaluated
-_KINDS = ("validation", "twin-evaluation")
+TAG_ACCESS_REQUEST = "testbench.access_request"  # the access request a run or lake use rests on
+TAG_ACCESS_STATUS = "testbench.access_status"  # an access-request run: pending/approved/rejected
+_KINDS = ("validation", "twin-evaluation", "catalogue")
 # Tenant names and twin ids go into MLflow filter strings only when they match this.
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
@@ -74,6 +76,58 @@ def list_published(
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {_KINDS}; got {kind!r}")
     return _search_published(tracking_uri, tenants, f"tags.`{TAG_KIND}` = '{kind}'")
+
+
+def list_catalogues(tracking_uri: str) -> list[EvidenceRun]:
+    """The newest published catalogue run of every tenant, by tenant name.
+
+    Catalogues are what anyone may browse before asking for access, so no viewer token
+    limits them; each run is disclosure-checked and was approved in the airlock.
+    """
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    tenants = [
+        e.name.removeprefix(EXPERIMENT_PREFIX)
+        for e in client.search_experiments()
+        if e.name.startswith(EXPERIMENT_PREFIX)
+    ]
+    newest: dict[str, EvidenceRun] = {}
+    for run in list_published(tracking_uri, tenants, "catalogue"):
+        newest.setdefault(run.tenant, run)
+    return [newest[name] for name in sorted(newest)]
+
+
+def find_access_request(tracking_uri: str, request_id: str) -> dict[str, str] | None:
+    """The status of one access request by its id (the requester's receipt), or None.
+
+    Returns the request's status tags (tenant, status, sources, period, reviewer's reason,
+    deletion deadline); an id of the wrong shape is never pasted into a filter string.
+    """
+    from mlflow.tracking import MlflowClient
+
+    if not re.fullmatch(r"AR-\d{8}-[a-z0-9]{8}", request_id or ""):
+        return None
+    client = MlflowClient(tracking_uri=tracking_uri)
+    ids = [
+        e.experiment_id for e in client.search_experiments() if e.name.startswith(EXPERIMENT_PREFIX)
+    ]
+    if not ids:
+        return None
+    runs = client.search_runs(
+        ids,
+        filter_string=(
+            f"tags.`{TAG_KIND}` = 'access-request' and tags.`{TAG_ACCESS_REQUEST}` = '{request_id}'"
+        ),
+        order_by=["attributes.start_time DESC"],
+    )
+    if not runs:
+        return None
+    return {
+        k.removeprefix("testbench."): v
+        for k, v in runs[0].data.tags.items()
+        if k.startswith("testbench.")
+    }
 
 
 def find_twin_evaluation(tracking_uri: str, tenant: str, twin_id: str) -> EvidenceRun | None:
