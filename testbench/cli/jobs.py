@@ -13,6 +13,12 @@ from testbench.cli.shared import JsonFlag, cli_settings, emit, say
 from testbench.errors import TestbenchError
 
 SpecArg = Annotated[Path, typer.Argument(help="The validation spec (YAML; model file beside it).")]
+RequestOption = Annotated[
+    str | None,
+    typer.Option(
+        "--request", help="The approved access request the run rests on (named on the run)."
+    ),
+]
 UnsandboxedFlag = Annotated[
     bool,
     typer.Option(
@@ -42,6 +48,7 @@ def validate(
         Path | None, typer.Option(help="Also write the evidence JSON to this file.")
     ] = None,
     unsandboxed: UnsandboxedFlag = False,
+    request: RequestOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Train and evaluate a spec's model: on the real lake beside its twin, or on a bundle.
@@ -72,6 +79,7 @@ def validate(
                 say,
                 requester=requester,
                 unsandboxed=unsandboxed,
+                access_request=request,
             )
     finally:
         executor.shutdown()
@@ -141,6 +149,7 @@ def submit(
         bool, typer.Option("--wait", help="Follow the job's logs until it ends.")
     ] = False,
     unsandboxed: UnsandboxedFlag = False,
+    request: RequestOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Send a spec and its model file to a Ray cluster as a Ray Job; print the job id."""
@@ -150,7 +159,13 @@ def submit(
     target = address or config.ray_address
     if not target:
         raise TestbenchError("give --address http://HEAD:8265 or set RAY_ADDRESS")
-    job_id = submit_validation(config, target, spec, tenant, data, requester, unsandboxed)
+    if request is not None:  # refused here already, before anything is sent
+        from testbench.catalogue import AccessRegister
+
+        AccessRegister(config).require_approved(request, tenant)
+    job_id = submit_validation(
+        config, target, spec, tenant, data, requester, unsandboxed, access_request=request
+    )
     say(f"submitted Ray job {job_id} to {target}")
     status = None
     if wait:

@@ -43,16 +43,30 @@ def lake_ingest(
         list[str] | None,
         typer.Option("--foreign-key", help="COL:PARENT_TABLE.COL (repeatable)."),
     ] = None,
+    request: Annotated[
+        str | None,
+        typer.Option("--request", help="The approved access request this ingestion rests on."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Ingest a real extract: checks, CPR pseudonyms, quarantine of failing rows.
 
-    Ingesting the same file the same way again changes nothing.
+    Ingesting the same file the same way again changes nothing. With --request, refused
+    unless that access request is approved, for this tenant and table, and in its deadline.
     """
     from testbench.audit import AuditLog
     from testbench.lake.ingest import ingest_file
 
     owner, lake = lake_of(tenant)
+    if request is not None:
+        from testbench.catalogue import AccessRegister
+
+        used = AccessRegister(cli_settings()).require_approved(
+            request, owner.name, contract or table
+        )
+        AuditLog(owner.audit_path).append(
+            "access.use", request=used.id, requester=used.requester, table=table
+        )
     report = ingest_file(
         lake.with_audit(AuditLog(owner.audit_path)),
         owner.derived_key("pseudonym"),

@@ -28,6 +28,7 @@ from testbench.config import Settings
 from testbench.disclosure import DisclosureChecker, DisclosurePolicy
 from testbench.errors import TestbenchError
 from testbench.evidence.figures import validation_figures
+from testbench.evidence.reader import TAG_ACCESS_REQUEST
 from testbench.evidence.writer import TAG_REQUESTER, TAG_SANDBOX, EvidenceWriter
 from testbench.jobs.model_card import model_card
 from testbench.jobs.sandbox import (
@@ -81,6 +82,7 @@ def validate_in_lake(
     progress: Progress | None = None,
     requester: str | None = None,
     unsandboxed: bool = False,
+    access_request: str | None = None,
 ) -> ValidationOutcome:
     """Run a spec inside a tenant's lake and log the evidence as a draft MLflow run.
 
@@ -99,6 +101,9 @@ def validate_in_lake(
         requester: who asks for the run (default: the operating-system user).
         unsandboxed: an operator's explicit choice to run the model code in this process
             (where no sandbox can be set up); recorded in the audit log and on the run.
+        access_request: the approved access request the run rests on; refused (before
+            anything runs) unless approved, for this tenant and within its deadline. Named
+            on the run (tag ``testbench.access_request``), in its evidence and the audit log.
 
     Raises:
         SandboxUnavailable: no sandbox here and ``unsandboxed`` is not set (nothing ran).
@@ -115,6 +120,10 @@ def validate_in_lake(
     spec = load_spec(spec_path)  # reads the model file as text; nothing of it runs here
     requester = requester or spec.requested_by or getpass.getuser()
     tenant = TenantRegistry(settings).get(tenant_name)
+    if access_request is not None:
+        from testbench.catalogue import AccessRegister
+
+        access_request = AccessRegister(settings).require_approved(access_request, tenant.name).id
     if not unsandboxed:
         problem = sandbox_available()
         if problem is not None:
@@ -145,6 +154,7 @@ def validate_in_lake(
             "testbench.code_version": __version__,
             "testbench.lake_snapshot": snapshot,
             TAG_SANDBOX: "off" if unsandboxed else "on",
+            **({TAG_ACCESS_REQUEST: access_request} if access_request else {}),
         },
     )
     if unsandboxed:
@@ -174,6 +184,8 @@ def validate_in_lake(
             requested_by=requester,
             lake_snapshot=snapshot,
         )
+        if access_request:
+            evidence["access_request"] = access_request
         if twin_id is not None:  # how faithful the twin behind TSTR/TSTS is, for the reader
             twin_manifest = store.manifest(twin_id)
             evidence["fidelity"] = {
@@ -213,6 +225,7 @@ def validate_in_lake(
         data=data,
         twin_id=twin_id,
         sandbox="off" if unsandboxed else "on",
+        access_request=access_request,
     )
     return ValidationOutcome(checked, run_id)
 

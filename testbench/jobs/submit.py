@@ -38,11 +38,13 @@ def submit_validation(
     data: str = "real",
     requester: str | None = None,
     unsandboxed: bool = False,
+    access_request: str | None = None,
 ) -> str:
     """Submit ``testbench validate`` for a spec as a Ray Job and return its id.
 
     The job runs the model code in the sandbox on the cluster's nodes, or refuses there when
-    a node cannot set one up; ``unsandboxed`` passes the operator's ``--unsandboxed`` on.
+    a node cannot set one up; ``unsandboxed`` passes the operator's ``--unsandboxed`` on,
+    ``access_request`` the ``--request`` the run rests on (checked again by the job).
 
     Raises:
         SubmitError: the spec folder is missing or too big, or the cluster refused the job.
@@ -65,6 +67,8 @@ def submit_validation(
         command += ["--requester", requester]
     if unsandboxed:
         command += ["--unsandboxed"]
+    if access_request:
+        command += ["--request", access_request]
     env = {
         "TESTBENCH_HOME": str(settings.home.resolve()),
         "MLFLOW_TRACKING_URI": settings.tracking_uri,
