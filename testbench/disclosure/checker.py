@@ -7,6 +7,21 @@ suppression can make safe (identifiers, CPR numbers, pseudonyms, row-level data,
 bins that were not merged) with a :class:`~testbench.errors.DisclosureViolation` that names
 where and which rule, never the value. Its :meth:`~DisclosureChecker.manifest` lists what
 was checked, suppressed and flagged, and is logged with the run.
+
+Counts, wherever they are (a count key in evidence, a count column of a table, ``count``):
+
+- None, NaN, ``pd.NA`` or ``pd.NaT``: no count (not measured, or withheld); it stays None
+  and is published as ``null``, never as a number and never refused;
+- a float that is a whole number (130.0, as pandas stores an integer column with a missing
+  value) is that count, published as the int 130;
+- 0 (an empty table, cohort or subgroup) is published as 0: it shows no person;
+- 1 to ``min_count - 1`` becomes ``"<5"``; ``"<k"`` stays hidden (``k`` raised to 5);
+- negative, fractional, infinite, boolean or other values are refused (rule ``count_type``).
+
+An empty table (no rows) is never row-level, and an empty cohort (``cohort_size=0``) is
+accepted. Evidence keys are field names, except under the containers keyed by table or
+column names (:data:`~testbench.disclosure.patterns.NAME_KEYED`): a table called
+``persons`` there is a name, not a count.
 """
 
 from __future__ import annotations
@@ -45,14 +60,14 @@ class DisclosureChecker:
             e.g. the spec's ``id_column``.
 
     Raises:
-        ValueError: If ``cohort_size`` is below 1.
+        ValueError: If ``cohort_size`` is negative.
     """
 
     def __init__(
         self, policy: DisclosurePolicy, cohort_size: int, *, id_columns: Sequence[str] = ()
     ) -> None:
-        if cohort_size < 1:
-            raise ValueError(f"cohort_size must be at least 1; got {cohort_size}.")
+        if cohort_size < 0:
+            raise ValueError(f"cohort_size must be 0 or more; got {cohort_size}.")
         self.policy = policy
         self.cohort_size = cohort_size
         self.id_columns = tuple(id_columns)
@@ -60,23 +75,24 @@ class DisclosureChecker:
 
     # -- single values ---------------------------------------------------------------------
 
-    def count(self, value: int, where: str) -> int | str:
+    def count(self, value: Any, where: str) -> int | str | None:
         """A count as it may be published: ``value``, or ``"<5"`` (recorded) if it is 1 to 4.
 
         Args:
-            value: A count of persons (or of their records), 0 or more.
+            value: A count of persons (or of their records), 0 or more; None or NaN when
+                there is no count.
             where: Where it will be published, e.g. ``"cohort.events"``.
 
         Returns:
-            The count, or the policy's marker (``"<5"`` by default) when it is too small.
+            The count (a whole float as an int), the policy's marker (``"<5"`` by
+            default) when it is too small, or None when there is no count.
 
         Raises:
-            DisclosureViolation: If ``value`` is not a whole number of 0 or more.
+            DisclosureViolation: If ``value`` is negative, fractional, infinite, boolean
+                or not a number.
         """
         self.ledger_.checked += 1
         parsed = parse_count(value, where, self.policy.min_count)
-        if parsed is None:
-            raise violation(where, "count_type", "a count must be a whole number of 0 or more")
         if not is_small(parsed, self.policy.min_count):
             return parsed
         self.ledger_.suppress(where, "min_count")
@@ -232,7 +248,7 @@ class DisclosureChecker:
                     "a table with an identifier column is row-level; drop the column and "
                     "publish aggregates only",
                 )
-        if len(frame) >= self.policy.max_row_share * self.cohort_size:
+        if len(frame) and len(frame) >= self.policy.max_row_share * self.cohort_size:
             raise violation(
                 where,
                 "row_level",
@@ -247,7 +263,7 @@ class DisclosureChecker:
                     raise violation(where, rule, "a CPR number or pseudonym may not leave the lake")
 
     def _table_count(self, value: Any, where: str) -> int | str | None:
-        parsed = parse_count(None if pd.isna(value) else value, where, self.policy.min_count)
+        parsed = parse_count(value, where, self.policy.min_count)
         if is_small(parsed, self.policy.min_count):
             self.ledger_.suppress(where, "min_count")
             return parsed if isinstance(parsed, str) else self.policy.marker

@@ -24,6 +24,7 @@ import numpy as np
 from testbench.disclosure.ledger import Ledger, is_small, parse_count, violation
 from testbench.disclosure.patterns import (
     COUNT_KEYS,
+    NAME_KEYED,
     is_identifier_name,
     safe_label,
     sensitive_string_rule,
@@ -70,6 +71,8 @@ class EvidenceWalk:
                 "identifier values may not leave the lake; drop the field or publish "
                 "an aggregate of it",
             )
+        if key in NAME_KEYED and isinstance(value, Mapping):
+            return self._names(value, path)
         if key in COUNT_KEYS and not isinstance(value, Mapping):
             return self._count(value, path)
         if key == "subgroups" and _records(value):
@@ -77,6 +80,16 @@ class EvidenceWalk:
         if key == "calibration" and isinstance(value, Mapping) and "bins" in value:
             self._calibration(value["bins"], f"{path}.bins")
         return self._value(value, path)
+
+    def _names(self, value: Mapping[Any, Any], path: str) -> dict[Any, Any]:
+        """A mapping keyed by table or column names: the keys are names, not fields."""
+        out = {}
+        for name, item in value.items():
+            where = f"{path}.{safe_label(name, '<key>')}"
+            if isinstance(name, str) and (rule := sensitive_string_rule(name)) is not None:
+                raise violation(where, rule, "a key may not be a CPR number or pseudonym")
+            out[name] = self._value(item, where)
+        return out
 
     def _value(self, value: Any, path: str) -> Any:
         if isinstance(value, Mapping):

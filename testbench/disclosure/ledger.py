@@ -6,10 +6,14 @@ never the offending value: the message reaches logs and terminals outside the la
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from testbench.disclosure.errors import DisclosureViolation
 from testbench.lake.catalogue import shown_count
@@ -44,8 +48,18 @@ class Ledger:
 def parse_count(value: Any, where: str, min_count: int) -> int | str | None:
     """A count field's value, validated: an int, a hidden count ``"<k"``, or None.
 
-    A hidden count with ``k`` below ``min_count`` is coarsened to ``"<min_count"``: "<3"
-    would say more than the policy allows. Nothing is recorded here.
+    The rules, one per kind of value (see also :class:`DisclosureChecker`):
+
+    - None, NaN (float or numpy), ``pd.NA`` and ``pd.NaT``: no count (not measured or
+      withheld), returned as None and published as ``null``, never as a number;
+    - an integer (Python or numpy), or a float that is a whole number (130.0 from a pandas
+      column that held a missing value): that whole number, 0 or more;
+    - a count of 0 (an empty table or subgroup) is 0: it shows no person, so it is not hidden;
+    - ``"<k"``: already hidden; a ``k`` below ``min_count`` is coarsened to ``"<min_count"``
+      ("<3" would say more than the policy allows);
+    - anything else (negative, fractional, infinite, boolean, other text) is refused.
+
+    Nothing is recorded here.
 
     Args:
         value: The field's value as found.
@@ -56,9 +70,9 @@ def parse_count(value: Any, where: str, min_count: int) -> int | str | None:
         The count as an int, as ``"<k"`` text (``k >= min_count``), or None (not published).
 
     Raises:
-        DisclosureViolation: For a negative, fractional, boolean or non-numeric count.
+        DisclosureViolation: For a negative, fractional, infinite, boolean or non-numeric count.
     """
-    if value is None:
+    if is_missing(value):
         return None
     what_to_do = f"a count must be a whole number of 0 or more, or '<{min_count}'"
     if isinstance(value, str):
@@ -66,7 +80,7 @@ def parse_count(value: Any, where: str, min_count: int) -> int | str | None:
         if hidden is None:
             raise violation(where, "count_type", what_to_do)
         return f"<{max(int(hidden.group(1)), min_count)}"
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
         raise violation(where, "count_type", what_to_do)
     whole = int(value) if isinstance(value, Integral) else None
     if whole is None and float(value).is_integer():
@@ -74,6 +88,13 @@ def parse_count(value: Any, where: str, min_count: int) -> int | str | None:
     if whole is None or whole < 0:
         raise violation(where, "count_type", what_to_do)
     return whole
+
+
+def is_missing(value: Any) -> bool:
+    """Is ``value`` a missing scalar: None, NaN (float or numpy), ``pd.NA`` or ``pd.NaT``?"""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
 
 
 def is_small(count: int | str | None, min_count: int) -> bool:

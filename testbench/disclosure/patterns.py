@@ -34,6 +34,12 @@ COUNT_KEYS = frozenset(
     }
 )
 
+# Evidence containers whose keys are names the tenant chose (tables, columns, SDMetrics'
+# properties), not field names: under them a table called "persons" or "events" is a name,
+# so neither the count rule nor the identifier rule reads meaning into the key. Their
+# values are still checked as usual (a mapping value's own keys are field names again).
+NAME_KEYED = frozenset({"tables", "drift", "skipped", "properties", "diagnostic_properties"})
+
 # Names of columns or keys that identify a person or a unit (register spellings included):
 # CPR number and its pseudonym (pnr, patient_cpr), and LPR contact and course ids.
 IDENTIFIER_NAMES = frozenset(

@@ -127,6 +127,6 @@ def test_check_magnitude_flags_unsafe_cells(checker: DisclosureChecker) -> None:
     ]
 
 
-def test_cohort_size_must_be_positive() -> None:
+def test_cohort_size_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="cohort_size"):
-        DisclosureChecker(DisclosurePolicy(), cohort_size=0)
+        DisclosureChecker(DisclosurePolicy(), cohort_size=-1)
