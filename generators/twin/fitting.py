@@ -150,7 +150,7 @@ class TwinFitting(TwinBase):
         self, tables: dict[str, pd.DataFrame], plans: dict[str, TablePlan], keys: dict[str, str]
     ) -> dict[str, pd.DataFrame]:
         """Find the persons, and remove categories too few of them hold (with orphans)."""
-        unit = self.unit_table or find_unit_table(self.order_, self.relations_)
+        unit = self.unit_table or find_unit_table(self.order_, self.relations_, keys)
         unit_key = keys.get(unit) or next(
             r.parent_column for r in self.relations_ if r.parent_table == unit
         )

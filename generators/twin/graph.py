@@ -3,6 +3,8 @@ each row belongs to. Shared by the twin builder, its anchors and the holdout spl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from generators.relations import Relation
@@ -51,11 +53,16 @@ def topological_order(tables: list[str], relations: list[Relation]) -> list[str]
     return order
 
 
-def find_unit_table(tables: list[str], relations: list[Relation]) -> str:
+def find_unit_table(
+    tables: list[str], relations: list[Relation], keys: Mapping[str, str] | None = None
+) -> str:
     """The table whose rows are the units (persons): the root with the most descendants.
 
+    A lake of one table whose primary key is declared (in ``keys``) is its own unit table:
+    one row per person, nothing below it.
+
     Raises:
-        ValueError: no table is a parent of another.
+        ValueError: no table is a parent of another and the lake is not one keyed table.
     """
     children: dict[str, set[str]] = {t: set() for t in tables}
     for rel in relations:
@@ -70,12 +77,19 @@ def find_unit_table(tables: list[str], relations: list[Relation]) -> str:
         return found
 
     roots = [t for t in tables if t not in has_parent and children[t]]
-    if not roots:
+    if roots:
+        return max(roots, key=lambda t: (len(descendants(t)), t))
+    if len(tables) == 1 and tables[0] in (keys or {}):
+        return tables[0]
+    if len(tables) == 1:
         raise ValueError(
-            "no table is a parent of another, so no unit (person) table can be found; "
-            "declare foreign keys between the tables"
+            f"table {tables[0]} has no primary key, so its rows cannot be taken as persons; "
+            "declare its key column"
         )
-    return max(roots, key=lambda t: (len(descendants(t)), t))
+    raise ValueError(
+        "no table is a parent of another, so no unit (person) table can be found; "
+        "declare foreign keys between the tables"
+    )
 
 
 def unit_of_rows(

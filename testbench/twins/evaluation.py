@@ -36,7 +36,7 @@ from testbench.errors import TestbenchError
 from testbench.lake import Lake
 from testbench.tenants import Tenant
 from testbench.twins.gate import GateDecision, GatePolicy, PrivacyGate, gate_values
-from testbench.twins.store import TwinStore, holdout_units, unit_key
+from testbench.twins.store import INGEST_KEYS, TwinStore, holdout_units, unit_key
 
 Progress = Callable[[str], None]
 EVALUATION_DIR = "evaluation"  # inside a twin's folder: evaluation.json, report.html, drift/
@@ -94,8 +94,11 @@ def evaluate_twin(
     real = lake.read_tables(names)
     relations = [r for r in lake.relations() if r.child_table in real and r.parent_table in real]
     keys = {t: k for t, k in lake.primary_keys().items() if t in real}
-    unit = find_unit_table(names, relations) if relations else names[0]
-    key = unit_key(relations, unit, keys) if relations else None
+    try:
+        unit = find_unit_table(names, relations, keys) if relations or keys else names[0]
+    except ValueError as exc:
+        raise TestbenchError(f"{exc} ({INGEST_KEYS})") from None
+    key = unit_key(relations, unit, keys) if relations or unit in keys else None
     training, holdout, control_note = _split(lake, store, real, relations, unit, key, twin_id, seed)
     timings["load"] = time.perf_counter() - started
 

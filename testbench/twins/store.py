@@ -34,6 +34,9 @@ from validation.fidelity import quality_report
 
 Progress = Callable[[str], None]
 
+# How to declare the keys a twin needs, added to the table graph's refusals.
+INGEST_KEYS = "`testbench lake ingest --primary-key COL` or `--foreign-key COL:PARENT.COL`"
+
 
 @dataclass(frozen=True)
 class TwinManifest:
@@ -145,9 +148,9 @@ def build_twin(
     relations = [r for r in lake.relations() if r.child_table in real and r.parent_table in real]
     keys = {t: k for t, k in lake.primary_keys().items() if t in real}
     try:
-        unit = find_unit_table(names, relations)
+        unit = find_unit_table(names, relations, keys)
     except ValueError as exc:
-        raise TestbenchError(f"{exc}; use `testbench lake ingest --foreign-key`") from None
+        raise TestbenchError(f"{exc} ({INGEST_KEYS})") from None
     training, holdout = split_holdout(real, relations, unit, holdout_share, seed)
     say(f"holding out {len(holdout[unit]):,} of {len(real[unit]):,} {unit} rows for evaluation")
     builder = TwinBuilder(

@@ -105,7 +105,7 @@ def singling_out_risk(
             columns.
         n_attacks: singling-out queries to build; fewer may be found on small tables
             (``details["notices"]`` then says so and the risk is underestimated).
-        n_cols: columns per query (multivariate mode).
+        n_cols: columns per query (multivariate mode); at most the tables' columns.
         mode: "multivariate" (combinations of columns) or "univariate" (rare single values).
         max_attempts: queries tried before stopping short of ``n_attacks`` (None: no limit,
             which on a table of few coarse columns can run for hours).
@@ -131,7 +131,7 @@ def singling_out_risk(
             syn=synthetic,
             control=holdout,
             n_attacks=n_attacks,
-            n_cols=n_cols,
+            n_cols=min(n_cols, real.shape[1]),  # a narrow person view has fewer columns
             max_attempts=max_attempts,
             seed=seed,
         ).evaluate(mode=mode)
