@@ -1,6 +1,6 @@
 """What the checker inspected, suppressed and flagged; and its refusals.
 
-A refusal (:class:`~testbench.errors.DisclosureViolation`) names where and which rule,
+A refusal (:class:`~testbench.disclosure.errors.DisclosureViolation`) names where and which rule,
 never the offending value: the message reaches logs and terminals outside the lake.
 """
 

@@ -1,6 +1,6 @@
 """What identifiers, counts and personal numbers look like, defined once for the checker.
 
-The CPR and pseudonym shapes come from :mod:`testbench.lake.pseudonym`, which writes the
+The CPR and pseudonym shapes come from :mod:`testbench.lake.ingest.pseudonyms`, which writes the
 pseudonyms, so the checker refuses exactly what ingestion produces. Shapes that merely look
 similar stay allowed: MLflow run ids (32 hex), spec and lake hashes (64 hex) and twin ids
 such as ``20261122T101500-3f9a1c`` are neither a CPR number nor a 16-hex pseudonym.

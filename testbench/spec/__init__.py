@@ -8,7 +8,7 @@
 :mod:`~.schema` defines the spec, :mod:`~.loader` reads it from YAML,
 :mod:`~.estimator` builds the SME's model from its source and :mod:`~.cohort`
 runs and checks the cohort SQL. Every problem is a
-:class:`~testbench.errors.SpecError` naming the field.
+:class:`~testbench.spec.errors.SpecError` naming the field.
 """
 
 from __future__ import annotations
