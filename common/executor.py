@@ -28,12 +28,20 @@ class Executor(Protocol):
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]: ...
 
+    def parallelism(self) -> int:
+        """How many tasks can run at once (a job that batches work makes this many batches)."""
+        ...
+
 
 class SerialExecutor:
     """Runs tasks one after another in this process (tests, benchmarks' serial peer)."""
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return [fn(item) for item in items]
+
+    def parallelism(self) -> int:
+        """One task at a time."""
+        return 1
 
 
 class RayExecutor:
@@ -99,6 +107,11 @@ class RayExecutor:
                 f"a {getattr(fn, '__name__', 'job')} task failed on Ray after "
                 f"{self.max_retries} retries ({type(exc).__name__}); see the Ray logs"
             ) from None
+
+    def parallelism(self) -> int:
+        """The CPUs of the local Ray or the cluster (starts Ray if needed)."""
+        ray = self._init()
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
     def shutdown(self) -> None:
         """Stop a local Ray started by this executor."""

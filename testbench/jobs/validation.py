@@ -11,9 +11,9 @@ ever entered the twin's fit; without a twin it is a stratified ``test_share`` sp
 each regime's training rows a stratified k-fold cross-validation gives per-fold metrics;
 the final fit on all training rows is scored on the test rows with bootstrap intervals.
 
-Work runs in two waves of independent tasks (``executor.map``): batches of fits (each
-regime's folds and final fit in one batch when the model code is sandboxed, so one sandbox
-start serves them; one fit per task otherwise), then bootstrap chunks and subgroup reports.
+Work runs in two waves of independent tasks (``executor.map``): batches of fits (as many
+batches as the executor runs at once when the model code is sandboxed, so each sandbox start
+serves several fits; one fit per task otherwise), then bootstrap chunks and subgroup reports.
 The final fits compute permutation importance, and the real-trained one the membership
 attack, where the model is (it never comes back as an object). The core never imports Ray:
 a :class:`~common.executor.SerialExecutor` and a :class:`~common.executor.RayExecutor` give
@@ -179,7 +179,7 @@ def run_validation_job(
         Regime name -> result, in TRTR, TSTR, TSTS order.
     """
     say = progress or (lambda _m: None)
-    batches = _fit_batches(job, splits)
+    batches = _fit_batches(job, splits, executor.parallelism())
     fits = sum(len(batch.tasks) for batch in batches)
     where = "in the sandbox" if job.containment.limits is not None else "in this process"
     say(
@@ -301,13 +301,15 @@ def _merge_subgroups(
     return merged
 
 
-def _fit_batches(job: ValidationJob, splits: dict[str, Split]) -> list[FitBatch]:
-    """A batch per regime in the sandbox (its start costs more than a small fit), else a
+def _fit_batches(job: ValidationJob, splits: dict[str, Split], parallelism: int) -> list[FitBatch]:
+    """In the sandbox, as many batches as tasks can run at once (a sandbox's start costs more
+    than a small fit, and each batch starts one), the fits dealt out in turn; in process, a
     batch per fit (as many tasks as fits, for the executor to spread)."""
-    per_regime = [_fit_tasks(job, regime, split) for regime, split in splits.items()]
-    if job.containment.limits is not None:
-        return [FitBatch(tuple(tasks), job.containment) for tasks in per_regime]
-    return [FitBatch((task,), job.containment) for tasks in per_regime for task in tasks]
+    fits = [task for regime, split in splits.items() for task in _fit_tasks(job, regime, split)]
+    if job.containment.limits is None:
+        return [FitBatch((task,), job.containment) for task in fits]
+    n = max(1, min(parallelism, len(fits)))
+    return [FitBatch(tuple(fits[i::n]), job.containment) for i in range(n)]
 
 
 def _fit_tasks(job: ValidationJob, regime: str, split: Split) -> list[FitTask]:
