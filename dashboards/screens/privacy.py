@@ -21,6 +21,10 @@ CHECK_KEYS = {
     "singling_out": "privacy.check.singling_out",
     "linkability": "privacy.check.linkability",
     "inference": "privacy.check.inference",
+    "membership_auc": "privacy.check.membership_auc",
+    "membership_tpr_at_fpr_01": "privacy.check.membership_tpr_at_fpr_01",
+    "membership_tpr_at_fpr_10": "privacy.check.membership_tpr_at_fpr_10",
+    "near_copies": "privacy.check.near_copies",
 }
 
 
@@ -55,6 +59,7 @@ def render(view: View) -> None:
         )
     )
     st.caption(t("privacy.explain", lang))
+    st.caption(t("privacy.membership_explain", lang))
 
 
 def _name(name: object, lang: str) -> str:

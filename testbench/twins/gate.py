@@ -84,6 +84,14 @@ DEFAULT_RULES: dict[str, CheckRule] = {
     "singling_out": CheckRule(0.10, Direction.MAX, Compare.BOUND),
     "linkability": CheckRule(0.10, Direction.MAX, Compare.BOUND),
     "inference": CheckRule(0.10, Direction.MAX, Compare.BOUND),
+    # Black-box membership inference on the twin (validation/privacy/twin_membership.py),
+    # the stronger of a DOMIAS-style density ratio and a DCR ratio; upper 95% bounds.
+    "membership_auc": CheckRule(0.60, Direction.MAX, Compare.BOUND),
+    "membership_tpr_at_fpr_01": CheckRule(0.05, Direction.MAX, Compare.BOUND),
+    "membership_tpr_at_fpr_10": CheckRule(0.20, Direction.MAX, Compare.BOUND),
+    # Share of twin persons closer to a training person than half the holdout's 1st
+    # percentile of DCR: planted near-copies land here, honest twin persons rarely do.
+    "near_copies": CheckRule(0.005, Direction.MAX),
 }
 
 # Where each check's value sits in the twin-evaluation evidence (docs/evidence.md).
@@ -98,6 +106,10 @@ EVIDENCE_PATHS: dict[str, tuple[str, ...]] = {
     "singling_out": ("privacy", "anonymeter", "singling_out"),
     "linkability": ("privacy", "anonymeter", "linkability"),
     "inference": ("privacy", "anonymeter", "inference"),
+    "membership_auc": ("privacy", "membership", "auc"),
+    "membership_tpr_at_fpr_01": ("privacy", "membership", "tpr_at_fpr_01"),
+    "membership_tpr_at_fpr_10": ("privacy", "membership", "tpr_at_fpr_10"),
+    "near_copies": ("privacy", "near_copies", "share"),
 }
 
 Estimate = float | Mapping[str, Any]  # a number, or {"value": v, "low": l, "high": h}

@@ -24,6 +24,7 @@ from validation.privacy import (
 from validation.privacy.anonymeter import inference_risk, linkability_risk, singling_out_risk
 from validation.privacy.copies import exact_copies, rare_category_leakage
 from validation.privacy.person_summary import person_summary
+from validation.privacy.twin_membership import METHODS, membership_attack, near_copies
 
 # Anonymeter attacks per check at most (capped by the control persons: 4,000 of 20,000).
 # With 2,000 the inference risk's 95% interval was about +-0.06 wide, so a twin at risk
@@ -129,6 +130,30 @@ def privacy_checks(
         for name, r in attacks.items()
     }
     out["anonymeter_attacks"] = n
+    out["membership"] = membership_evidence(ori, syn_view, control, seed)
+    copies = near_copies(ori, syn_view, control)
+    out["near_copies"] = {
+        "share": _round(copies.share),
+        "threshold_dcr": _round(copies.threshold),
+        "holdout_share": _round(copies.holdout_share),
+    }
+    return out
+
+
+def membership_evidence(
+    training: pd.DataFrame, twin: pd.DataFrame, control: pd.DataFrame, seed: int
+) -> dict[str, Any]:
+    """Both black-box membership attacks on the person view, and per measure the strongest.
+
+    The gate reads ``auc``, ``tpr_at_fpr_01`` and ``tpr_at_fpr_10``: for each, the attack
+    whose interval reaches highest (fail closed: the attacker picks the better attack).
+    """
+    attacks = {m: membership_attack(training, twin, control, m, seed=seed) for m in METHODS}
+    out: dict[str, Any] = {"attacks": {m: a.to_dict() for m, a in attacks.items()}}
+    out["reference"] = "cross-fitted halves of the held-out persons"
+    for measure in ("auc", "tpr_at_fpr_01", "tpr_at_fpr_10"):
+        strongest = max(attacks.values(), key=lambda a: getattr(a, measure).high)
+        out[measure] = {**getattr(strongest, measure).to_dict(), "attack": strongest.method}
     return out
 
 

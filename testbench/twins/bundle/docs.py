@@ -167,6 +167,19 @@ Relations (child column -> parent key):
 Column meanings, types and code systems: `data_dictionary.md` (and `.csv`).
 How to load it in code: `metadata.json` (SDV metadata) and `bundle.json`.
 
+## Can anyone tell who was in the real data?
+
+Before the twin left the lake, the privacy gate attacked it the way an outsider would: with
+the twin and their own data about the same population, guess for each person whether they
+were among the persons the twin was made from. The attack compares how densely the twin
+and the population surround each person (a twin that memorised someone is denser around
+them). It was tried on persons who were in the real data and persons who were not; its
+score (AUC, 0.5 = guessing) and the share of persons it finds while falsely accusing 1% or
+10% of the others are in `evaluation.json` under `privacy.membership`, each with a 95%
+interval. The gate passes only when the interval's upper end stays at most 0.6 (AUC), 0.05
+and 0.20. It also counts twin persons far closer to a real person than real persons the
+twin never saw are (`privacy.near_copies`): at most 0.5% may be.
+
 ## What this is NOT
 
 - **No row is a real person.** Every row was drawn from a statistical model; ids are fresh

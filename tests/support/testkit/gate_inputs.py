@@ -13,4 +13,8 @@ PASSING: dict[str, object] = {
     "singling_out": {"value": 0.01, "low": 0.0, "high": 0.03},
     "linkability": {"value": 0.0, "low": 0.0, "high": 0.02},
     "inference": {"value": 0.02, "low": 0.0, "high": 0.05},
+    "membership_auc": {"value": 0.5, "low": 0.48, "high": 0.52},
+    "membership_tpr_at_fpr_01": {"value": 0.01, "low": 0.005, "high": 0.02},
+    "membership_tpr_at_fpr_10": {"value": 0.1, "low": 0.08, "high": 0.12},
+    "near_copies": 0.0,
 }

@@ -130,6 +130,11 @@ def test_gate_values_from_twin_evaluation_evidence() -> None:
             "exact_copies": 0.0,
             "rare_leakage": 0.0,
             "anonymeter": {"singling_out": PASSING["singling_out"], "linkability": {}},
+            "membership": {
+                name: PASSING[f"membership_{name}"]
+                for name in ("auc", "tpr_at_fpr_01", "tpr_at_fpr_10")
+            },
+            "near_copies": {"share": 0.0},
         },
     }
     values = gate_values(evidence)
