@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,8 @@ from testbench.audit import AuditLog
 from testbench.cli.shared import JsonFlag, cli_settings, emit, say
 from testbench.config import Settings
 from testbench.evidence.airlock import approve
-from testbench.lake.lake import tenant_lake
+from testbench.lake.catalogue import shown_count
+from testbench.lake.lake import Lake, tenant_lake
 from testbench.lake.simulated import fill_simulated
 from testbench.tenants import TenantRegistry
 from testbench.twins.store import build_twin
@@ -51,11 +52,14 @@ class DemoResult:
     quality: float  # SDMetrics QualityReport of the twin
     gate_passed: bool  # the privacy gate's decision on the twin
     evaluation_run_id: str  # MLflow twin-evaluation run (published)
-    run_id: str  # MLflow validation run (published)
+    run_id: str | None  # MLflow validation run (published); None when validation was skipped
     bundle: str | None  # the exported twin bundle, when the gate passed
     auroc_trtr: float | None  # trained on real, tested on real held-out persons
     auroc_tstr: float | None  # trained on the twin, tested on the same real persons
     seconds: float  # wall-clock time of the whole demo
+    # What a small lake made the demo reduce or leave out, each with its reason (empty at
+    # the default size): e.g. {"validation": "the example's real test set holds ..."}.
+    reduced: dict[str, str] = field(default_factory=dict)
 
 
 def run_demo(
@@ -100,6 +104,8 @@ def run_demo(
     approve(settings.tracking_uri, evaluation_run, REVIEWER)
     audit.append("evidence.approve", actor=REVIEWER, run_id=evaluation_run)
     passed = evaluation.decision.passed
+    attacks = evaluation.evidence.get("privacy", {}).get("anonymeter_attacks")
+    say(f"      {attacks} attacks per Anonymeter check (one per held-out person, at most 5,000)")
     say(f"      gate {'passed' if passed else 'FAILED: ' + '; '.join(evaluation.decision.reasons)}")
 
     bundle = None
@@ -120,19 +126,38 @@ def run_demo(
     else:
         say("[4/6] no bundle: the gate refused the twin")
 
-    say(f"[5/6] validating {spec.parent.name} on real data beside the twin (Ray tasks)")
-    outcome = validate_in_lake(
-        settings, spec, tenant.name, "real", manifest.twin_id, executor, say, requester=REQUESTER
-    )
-    assert outcome.run_id is not None
-    regimes = outcome.evidence["regimes"]
-    trtr = regimes.get("TRTR", {}).get("metrics", {}).get("auroc", {}).get("value")
-    tstr = regimes.get("TSTR", {}).get("metrics", {}).get("auroc", {}).get("value")
-    say(f"      AUROC real-trained {trtr}, twin-trained {tstr}")
+    reduced: dict[str, str] = {}
+    why_not = example_too_small(spec, lake, manifest.twin_id, settings.min_cell_count)
+    run_id = trtr = tstr = None
+    if why_not is not None:
+        reduced["validation"] = why_not
+        say(f"[5/6] validation of {spec.parent.name} skipped: {why_not}")
+        say("[6/6] nothing more to publish; the twin's evaluation is on the dashboard")
+    else:
+        say(f"[5/6] validating {spec.parent.name} on real data beside the twin (Ray tasks)")
+        outcome = validate_in_lake(
+            settings,
+            spec,
+            tenant.name,
+            "real",
+            manifest.twin_id,
+            executor,
+            say,
+            requester=REQUESTER,
+        )
+        assert outcome.run_id is not None
+        run_id = outcome.run_id
+        regimes = outcome.evidence["regimes"]
+        trtr = regimes.get("TRTR", {}).get("metrics", {}).get("auroc", {}).get("value")
+        tstr = regimes.get("TSTR", {}).get("metrics", {}).get("auroc", {}).get("value")
+        say(f"      AUROC real-trained {trtr}, twin-trained {tstr}")
+        for regime, why in (outcome.evidence.get("regimes_skipped") or {}).items():
+            reduced[regime] = why
+            say(f"      {regime} skipped: {why}")
 
-    say("[6/6] airlock: a second person publishes the evidence")
-    approve(settings.tracking_uri, outcome.run_id, REVIEWER)
-    audit.append("evidence.approve", actor=REVIEWER, run_id=outcome.run_id)
+        say("[6/6] airlock: a second person publishes the evidence")
+        approve(settings.tracking_uri, run_id, REVIEWER)
+        audit.append("evidence.approve", actor=REVIEWER, run_id=run_id)
     seconds = time.perf_counter() - started
     say(f"done in {seconds:.0f} s")
     return DemoResult(
@@ -141,12 +166,46 @@ def run_demo(
         quality=manifest.quality,
         gate_passed=passed,
         evaluation_run_id=evaluation_run,
-        run_id=outcome.run_id,
+        run_id=run_id,
         bundle=bundle,
         auroc_trtr=trtr,
         auroc_tstr=tstr,
         seconds=round(seconds, 1),
+        reduced=reduced,
     )
+
+
+def example_too_small(spec_path: Path, lake: Lake, twin_id: str, min_count: int) -> str | None:
+    """Why the example cannot be validated on this lake, or None when it can.
+
+    The real test set is the twin's held-out persons in the example's cohort; it and the
+    training rows must each hold ``min_count`` persons with and without the outcome (the
+    disclosure rule every published count follows), and the training rows enough for the
+    spec's folds. A small lake (a few thousand persons) holds too few hip fractures for that:
+    the demo then says so and leaves the validation out rather than publish what its size
+    cannot support. Counts in the reason are shown as the catalogue shows them (``<5``).
+    """
+    from testbench.spec.cohort import run_cohort_sql
+    from testbench.spec.loader import load_spec
+    from testbench.twins.store import holdout_units
+
+    spec = load_spec(spec_path)
+    cohort = run_cohort_sql(spec, lake.query)  # unchecked: too small is what we look for
+    y = cohort[spec.target].astype(int)  # the example's outcome is 0/1
+    held = cohort[spec.id_column].astype(str).isin(holdout_units(lake, twin_id)).to_numpy()
+    parts = (
+        ("real test set (the twin's held-out persons)", y[held], min_count),
+        ("real training set", y[~held], max(min_count, spec.evaluation.folds)),
+    )
+    for what, y, need in parts:
+        events = int(y.sum())
+        if min(events, len(y) - events) < need:
+            return (
+                f"the example's {what} holds {shown_count(events, min_count)} persons with "
+                f"and {shown_count(len(y) - events, min_count)} without the outcome; at "
+                f"least {need} of each are needed; simulate more persons"
+            )
+    return None
 
 
 def serve_dashboard(settings: Settings, port: int, demo_mode: bool | None = None) -> None:

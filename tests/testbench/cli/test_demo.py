@@ -30,3 +30,22 @@ def test_demo_tells_the_whole_story(tmp_path: Path, cli) -> None:
     assert "TSTR" not in evidence["regimes_skipped"]
     assert result["auroc_tstr"] is not None and result["auroc_tstr"] > 0.55
     assert "chain intact" in cli("audit", "verify", "demo", home=home).stdout
+
+
+@pytest.mark.cli
+@pytest.mark.mlflow
+@pytest.mark.heavy
+def test_a_small_demo_tells_what_it_left_out(tmp_path: Path, cli) -> None:
+    home = tmp_path / "home"
+    done = cli("demo", "--persons", "1000", "--no-dashboard", "--json", home=home)
+    result = json.loads(done.stdout)
+    client = MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
+    run = client.get_run(result["evaluation_run_id"])
+    assert run.data.tags["testbench.status"] == "published"
+    # 1,000 persons hold a handful of hip fractures: the example cannot be estimated, and
+    # the demo says so (on stderr and in its result) instead of failing or faking it.
+    assert result["run_id"] is None and result["auroc_trtr"] is None
+    assert "at least 5 of each are needed" in result["reduced"]["validation"]
+    assert "validation of hip-fracture-home-care skipped" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "chain intact" in cli("audit", "verify", "demo", home=home).stdout
