@@ -132,7 +132,10 @@ def run_demo(
     if why_not is not None:
         reduced["validation"] = why_not
         say(f"[5/6] validation of {spec.parent.name} skipped: {why_not}")
-        say("[6/6] nothing more to publish; the twin's evaluation is on the dashboard")
+        say(
+            "[6/6] only the twin's evaluation is published; the dashboard's pages start "
+            "from a validation run, so it has nothing to show for this lake"
+        )
     else:
         say(f"[5/6] validating {spec.parent.name} on real data beside the twin (Ray tasks)")
         outcome = validate_in_lake(
