@@ -1,0 +1,168 @@
+"""Benchmark: the privacy gate's power against planted near-copies and an over-fitted twin.
+
+Usage: python benchmarks/gate_power.py [--quick] [--persons N] [--seeds S]
+
+Simulates a lake, builds the project's own twin (Gaussian copula, not timed), then plants
+near-copies of real training persons (their rows below them too, floats and dates jittered
+by 2% of a standard deviation; ``tests/support/testkit/gate_power.py``) at 0%, 0.5%, 1%,
+2% and 5% of the twin's persons, and runs every privacy check of the gate on each, with
+several seeds. Prints on stderr, per share, how often each check failed. Then an over-fitted
+twin: CTGAN trained for far too many epochs on a small lake (the builder has no epochs
+option, so the benchmark gives its table synthesizers a longer default).
+
+The peer is the gate without the new checks (the DCR scores, exact copies, rare categories
+and the Anonymeter attacks alone): ``detection`` in the last line gives, per share, the
+share of seeds at which the old gate and the whole gate failed the twin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+import time
+from pathlib import Path
+
+from _common import progress, quiet
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "support"))  # the planting helper lives in the testkit
+
+from generators.registers import (  # noqa: E402
+    REGISTER_PRIMARY_KEYS,
+    REGISTER_RELATIONS,
+    simulate_registers,
+)
+from generators.twin import TwinBuilder  # noqa: E402
+from generators.twin.holdout import split_holdout  # noqa: E402
+from testkit.gate_power import (  # noqa: E402
+    NEW_CHECKS,
+    OLD_CHECKS,
+    plant_near_copies,
+    privacy_gate,
+)
+
+SHARES = (0.0, 0.005, 0.01, 0.02, 0.05)
+UNIT, KEY = "bef", "pnr"
+
+
+def lake(persons: int, tables: tuple[str, ...] | None, seed: int = 7):  # type: ignore[no-untyped-def]
+    """A simulated lake split into training and held-out persons, as `twin build` splits it."""
+    real = simulate_registers(persons=persons, seed=seed)
+    if tables:
+        real = {name: frame for name, frame in real.items() if name in tables}
+    relations = [r for r in REGISTER_RELATIONS if r.child_table in real and r.parent_table in real]
+    keys = {t: k for t, k in REGISTER_PRIMARY_KEYS.items() if t in real}
+    training, holdout = split_holdout(real, relations, UNIT, 0.2, seed)
+    return training, holdout, relations, keys
+
+
+def build(training, relations, keys, synthesizer: str = "gaussian_copula", epochs: int = 0):  # type: ignore[no-untyped-def]
+    """The project's own twin; ``epochs`` > 0 trains CTGAN/TVAE that long."""
+    from generators.twin import fitting, stratified
+    from generators.twin.synthesizers import SDVTableSynthesizer
+
+    original = fitting.SDVTableSynthesizer, stratified.SDVTableSynthesizer
+    if epochs:
+        longer = functools.partial(SDVTableSynthesizer, epochs=epochs)
+        fitting.SDVTableSynthesizer = stratified.SDVTableSynthesizer = longer  # type: ignore[misc]
+    try:
+        builder = TwinBuilder(synthesizer=synthesizer, seed=7, unit_table=UNIT)
+        return builder.fit(training, relations, keys).sample(scale=1.0, seed=7)
+    finally:
+        fitting.SDVTableSynthesizer, stratified.SDVTableSynthesizer = original
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,500 persons, 2 tables, 1 seed")
+    parser.add_argument("--persons", type=int, default=None, help="lake size (default 3,000)")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per share (default 3)")
+    parser.add_argument("--epochs", type=int, default=None, help="CTGAN epochs (default 2000)")
+    args = parser.parse_args()
+    persons = args.persons or (1_500 if args.quick else 3_000)
+    seeds = args.seeds or (1 if args.quick else 3)
+    epochs = args.epochs or (1_000 if args.quick else 2_000)
+    tables = ("bef", "lpr_a_kontakt") if args.quick else None
+    started = time.perf_counter()
+
+    with quiet():
+        training, holdout, relations, keys = lake(persons, tables)
+        progress(f"{persons:,} persons simulated; building the twin (Gaussian copula)")
+        twin = build(training, relations, keys)
+    checks = OLD_CHECKS + NEW_CHECKS
+    failed = {share: dict.fromkeys(checks, 0) for share in SHARES}
+    gate_old = dict.fromkeys(SHARES, 0)
+    gate_all = dict.fromkeys(SHARES, 0)
+    baseline = None
+    for share in SHARES:
+        for seed in range(seeds):
+            planted = plant_near_copies(training, twin, relations, keys, UNIT, KEY, share, seed)
+            with quiet():
+                passed, privacy = privacy_gate(
+                    training, holdout, planted, relations, keys, UNIT, KEY, seed
+                )
+            if share == 0.0 and seed == 0:
+                baseline = privacy["membership"]
+            for name in checks:
+                failed[share][name] += not passed[name]
+            gate_old[share] += not all(passed[n] for n in OLD_CHECKS)
+            gate_all[share] += not all(passed.values())
+            progress(
+                f"share {share:.3f} seed {seed}: failed {[n for n in checks if not passed[n]]}"
+            )
+
+    progress(f"over-fitted twin: CTGAN, {epochs:,} epochs on a 400-person lake (2 tables)")
+    with quiet():
+        small_training, small_holdout, small_relations, small_keys = lake(
+            400, ("bef", "lpr_a_kontakt")
+        )
+        overfit = build(small_training, small_relations, small_keys, "ctgan", epochs)
+        overfit_passed, overfit_privacy = privacy_gate(
+            small_training, small_holdout, overfit, small_relations, small_keys, UNIT, KEY
+        )
+    overfit_failed = [n for n in checks if not overfit_passed[n]]
+    progress(f"over-fitted twin failed: {overfit_failed or 'nothing'}")
+
+    progress("detection rate per check (share of seeds at which it failed the twin):")
+    progress("check".ljust(28) + "".join(f"{s:>8.1%}" for s in SHARES))
+    for name in checks:
+        progress(name.ljust(28) + "".join(f"{failed[s][name] / seeds:>8.2f}" for s in SHARES))
+    progress(
+        "gate without the new checks".ljust(28)
+        + "".join(f"{gate_old[s] / seeds:>8.2f}" for s in SHARES)
+    )
+    progress("whole gate".ljust(28) + "".join(f"{gate_all[s] / seeds:>8.2f}" for s in SHARES))
+    print(
+        json.dumps(
+            {
+                "benchmark": "gate_power",
+                "persons": persons,
+                "seeds": seeds,
+                "ours_s": round(time.perf_counter() - started, 1),
+                "peer": "gate without membership and near-copy checks",
+                "detection": {
+                    f"{s:g}": {"peer": gate_old[s] / seeds, "ours": gate_all[s] / seeds}
+                    for s in SHARES
+                },
+                "per_check": {f"{s:g}": {n: failed[s][n] / seeds for n in checks} for s in SHARES},
+                "baseline_membership": {
+                    k: baseline[k] for k in ("auc", "tpr_at_fpr_01", "tpr_at_fpr_10")
+                }
+                if baseline
+                else None,
+                "overfitted": {
+                    "epochs": epochs,
+                    "failed": overfit_failed,
+                    "membership_auc": overfit_privacy["membership"]["auc"],
+                    "near_copies": overfit_privacy["near_copies"]["share"],
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
