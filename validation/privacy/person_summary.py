@@ -193,3 +193,129 @@ def _mode(owner: pd.Series, values: pd.Series) -> pd.Series:
     counts = counts.sort_values(["n", "value"], ascending=[False, True], kind="stable")
     first = counts.drop_duplicates("unit")
     return pd.Series(first["value"].to_numpy(), index=first["unit"].to_numpy())
+
+
+def person_profile(
+    tables: Mapping[str, pd.DataFrame],
+    unit_table: str,
+    unit_key: str,
+    relations: Iterable[Any],
+    *,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+) -> pd.DataFrame:
+    """A fuller per-unit summary of every table below ``unit_table``, for classifiers.
+
+    Where :func:`person_summary` keeps what an attacker would use (one code, one number),
+    this describes each unit's rows the way a classifier telling real from synthetic persons
+    would look at them. For each table below the unit table:
+
+    - ``<table>__n``: the unit's rows there (0 when none);
+    - per category column ``c``: ``<table>__<c>__distinct`` (distinct values) and
+      ``<table>__<c>__mode`` (most frequent value, ties to the smallest);
+    - per date column ``d``: ``<table>__<d>__first`` and ``__last`` (days since 1970),
+      ``__span`` (days from first to last) and ``__dates`` (distinct days: rows that share a
+      day, such as tests taken together, count once);
+    - per numeric column ``x``: ``<table>__<x>__mean``.
+
+    Args:
+        tables: the lake's tables by name.
+        unit_table: the table with one row per unit.
+        unit_key: its key column.
+        relations: foreign keys, as for :func:`person_summary`.
+        columns: table -> {column: kind}, kind ``"categorical"``, ``"datetime"`` or
+            ``"numerical"``; columns not named are left out. Default: every non-key column by
+            its dtype (text whose values are mostly numbers counts as numerical; integer
+            columns that are nearly unique are taken for keys and left out).
+
+    Returns:
+        One row per unit in ``unit_table`` order: ``unit_key`` then the summary columns.
+
+    Raises:
+        KeyError: a table or column named in the arguments or relations is missing.
+        ValueError: ``unit_key`` is not unique in ``unit_table``.
+    """
+    units = tables[unit_table][unit_key]
+    if units.duplicated().any():
+        raise ValueError(
+            f"{unit_table}.{unit_key} has repeated values; pass the table with one row per unit."
+        )
+    links = [_as_relation(r) for r in relations]
+    key_columns = _key_columns(links)
+    index = pd.Index(units.to_numpy())
+    parts: dict[str, Any] = {unit_key: units.to_numpy()}
+    for table, owner in _units_of_rows(tables, unit_table, unit_key, links):
+        frame = tables[table]
+        parts[f"{table}__n"] = owner.value_counts().reindex(index, fill_value=0).to_numpy("int64")
+        kinds = (
+            dict(columns[table])
+            if columns is not None and table in columns
+            else column_kinds(frame, key_columns.get(table, set()))
+        )
+        present = owner.notna().to_numpy()
+        who = owner.to_numpy()[present]
+        for column, kind in kinds.items():
+            values = frame[column].reset_index(drop=True)[present]
+            stem = f"{table}__{column}"
+            if kind == "categorical":
+                pairs = pd.DataFrame({"unit": who, "value": values.to_numpy()})
+                distinct = pairs.dropna().groupby("unit")["value"].nunique()
+                parts[f"{stem}__distinct"] = distinct.reindex(index, fill_value=0).to_numpy()
+                parts[f"{stem}__mode"] = _mode(pd.Series(who), values).reindex(index).to_numpy()
+            elif kind == "datetime":
+                days = _days(values)
+                grouped = pd.Series(days.to_numpy(), index=who).groupby(level=0)
+                first, last = grouped.min().reindex(index), grouped.max().reindex(index)
+                parts[f"{stem}__first"] = first.to_numpy(float)
+                parts[f"{stem}__last"] = last.to_numpy(float)
+                parts[f"{stem}__span"] = (last - first).to_numpy(float)
+                dates = grouped.nunique().reindex(index, fill_value=0)
+                parts[f"{stem}__dates"] = dates.to_numpy("int64")
+            else:
+                number = as_number(values)
+                means = pd.Series(number.to_numpy(), index=who).groupby(level=0).mean()
+                parts[f"{stem}__mean"] = means.reindex(index).to_numpy(float)
+    return pd.DataFrame(parts)
+
+
+def column_kinds(frame: pd.DataFrame, keys: set[str]) -> dict[str, str]:
+    """Each non-key column's kind for :func:`person_profile`: categorical, datetime or
+    numerical (near-unique integers, surrogate keys no relation declares, are left out)."""
+    kinds: dict[str, str] = {}
+    for column in _non_key_columns(frame, keys):
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            kinds[str(column)] = "datetime"
+        elif pd.api.types.is_bool_dtype(values):
+            kinds[str(column)] = "numerical"
+        elif pd.api.types.is_numeric_dtype(values):
+            near_unique = values.nunique() >= max(2, _KEY_LIKE_DISTINCT_SHARE * len(values))
+            if not (pd.api.types.is_integer_dtype(values) and near_unique):
+                kinds[str(column)] = "numerical"
+        elif _mostly_numbers(values):
+            kinds[str(column)] = "numerical"
+        else:
+            kinds[str(column)] = "categorical"
+    return kinds
+
+
+def _days(values: pd.Series) -> pd.Series:
+    """Dates as days since 1970-01-01 (float; missing stays missing)."""
+    stamps = pd.to_datetime(values, errors="coerce")
+    return (stamps - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+
+
+def as_number(values: pd.Series) -> pd.Series:
+    """Numbers, from text too (a decimal comma is read as a point); others become NaN."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    text = values.astype("string").str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype(float)
+
+
+def _mostly_numbers(values: pd.Series) -> bool:
+    """Text whose values are mostly numbers (laboratory results): a measure, not a category."""
+    present = values.dropna()
+    if present.empty:
+        return False
+    sample = present.iloc[:10_000]
+    return bool(as_number(sample).notna().mean() >= 0.9)
