@@ -29,8 +29,18 @@ PAGES = (
     ("screens/privacy.py", "privacy", "nav.privacy"),
     ("screens/data.py", "data", "nav.data"),
     ("screens/model_card.py", "model-card", "nav.model_card"),
+    ("screens/catalogue.py", "catalogue", "nav.catalogue"),
 )
 LANGUAGE_NAMES = {"da": "lang.da", "en": "lang.en"}
+# Streamlit draws a metric's label and value on one line and cuts what does not fit with an
+# ellipsis ("0.03 (-0.06 to 0.…" in four columns at 1600 px). Every page's metrics wrap
+# instead, between words (after an interval's dash or "til"), so no number is ever cut.
+METRIC_CSS = """<style>
+[data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: normal; word-break: normal;
+}
+</style>"""
 TOKEN_KEY = "viewer_token"  # the sidebar field; filled once from ?token= in the URL
 RUN_KEY = "run_id"  # the run chosen in the sidebar
 
@@ -93,6 +103,7 @@ def sidebar_run(runs: list[EvidenceRun]) -> EvidenceRun | None:
 def main() -> None:
     """One rerun: sidebar, the view for the pages, navigation."""
     st.set_page_config(page_title=t("app.title", lang()), layout="wide")
+    st.html(METRIC_CSS)  # style only: takes no room on the page
     settings = load_settings()
     st.sidebar.markdown(f"**{t('app.title', lang())}**")
     access = sidebar_access(settings)

@@ -1,9 +1,11 @@
 """The dashboard's reads of MLflow, cached so a page renders in well under two seconds.
 
 Only published runs are ever read (``testbench.evidence.reader.list_published``), and
-only those of the tenants the viewer may see. Run lists and token checks are cached for
-30 seconds, so a newly published run or a revoked token takes effect within that time;
-evidence documents do not change once logged and are kept longer.
+only those of the tenants the viewer may see; published catalogues are open to everyone
+(``list_catalogues``), and an access request's status is read by its id alone. Run lists
+and token checks are cached for 30 seconds, so a newly published run or a revoked token
+takes effect within that time; evidence documents do not change once logged and are kept
+longer.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import streamlit as st
 
 from testbench.evidence.reader import (
     EvidenceRun,
+    find_access_request,
     find_twin_evaluation,
+    list_catalogues,
     list_published,
     load_evidence,
 )
@@ -44,6 +48,18 @@ def twin_evaluation(
     if run is None:
         return None
     return run, load_evidence(tracking_uri, run.run_id)
+
+
+@st.cache_data(ttl=LIST_TTL_S, show_spinner=False)
+def catalogues(tracking_uri: str) -> list[EvidenceRun]:
+    """The newest published catalogue run of every tenant, by tenant name."""
+    return list_catalogues(tracking_uri)
+
+
+@st.cache_data(ttl=LIST_TTL_S, show_spinner=False, max_entries=64)
+def access_request(tracking_uri: str, request_id: str) -> dict[str, str] | None:
+    """The status tags of one access request, or None (the id is checked by the reader)."""
+    return find_access_request(tracking_uri, request_id.strip())
 
 
 @st.cache_data(ttl=LIST_TTL_S, show_spinner=False)

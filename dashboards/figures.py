@@ -165,10 +165,15 @@ def forest_figure(
 
 
 def column_figure(column: Mapping[str, Any], lang: str) -> go.Figure:
-    """Shares per bin of one column in the real data and in the twin, side by side."""
+    """Shares per bin of one column in the real data and in the twin, side by side.
+
+    A mapping without ``twin`` (a catalogue's distribution) draws the real shares alone.
+    """
     fig = _figure(lang, "figure.column.title", "figure.column.x", "figure.column.y")
     fig.update_layout(title={"text": f"{column['table']}.{column['column']}"}, barmode="group")
     for source, colour, pattern in (("real", OKABE_ITO[0], ""), ("twin", OKABE_ITO[1], "/")):
+        if source not in column:
+            continue
         fig.add_trace(
             go.Bar(
                 x=[str(label) for label in column.get("labels", [])],

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.i18n import count, estimate, t, tf
+from dashboards import data
+from dashboards.i18n import MISSING, count, estimate, t, tf
 from dashboards.labels import metric_name, regime_name
+from dashboards.screens.catalogue import request_status
 from dashboards.view import View, require_view
 from dashboards.widgets import BINARY_HEADLINE, REGRESSION_HEADLINE, header, metric_table, table
+from testbench.evidence.reader import TAG_ACCESS_REQUEST
 
 DATA_KEYS = {"real": "data.kind.real", "twin": "data.kind.twin", "bundle": "data.kind.bundle"}
 TASK_KEYS = {"binary_classification": "task.binary", "regression": "task.regression"}
@@ -52,6 +55,7 @@ def render(view: View) -> None:
             f"({t('overview.test_persons', lang)}: {count(cohort.get('n_test'), lang)})\n"
             f"- {t('overview.twin', lang)}: `{ev.get('twin_id') or '–'}`\n"
             f"- {t('overview.reviewer', lang)}: {view.run.tags.get('testbench.reviewer', '–')}"
+            + _access_request(view)
         )
 
     st.markdown(f"### {t('overview.headline', lang)}")
@@ -72,6 +76,16 @@ def render(view: View) -> None:
         message = tf("overview.regime_skipped", lang, regime=regime_name(regime, lang))
         st.warning(message[:1].upper() + message[1:])
     st.caption(t("overview.explain", lang))
+
+
+def _access_request(view: View) -> str:
+    """The access request the run names, with its status, as one more list line ("" if none)."""
+    request = view.run.tags.get(TAG_ACCESS_REQUEST)
+    if not request:
+        return ""
+    found = data.access_request(view.tracking_uri, request)
+    status = request_status(found, view.lang) if found else MISSING
+    return f"\n- {t('overview.access_request', view.lang)}: `{request}` ({status})"
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from testkit.evidence_factory import EvidenceStore as Store
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 APP = str(DASHBOARDS / "app.py")
 PAGES = ("overview", "discrimination", "calibration", "clinical_utility", "subgroups",
-         "synthetic_twin", "privacy", "data", "model_card")  # fmt: skip
+         "synthetic_twin", "privacy", "data", "model_card", "catalogue")  # fmt: skip
 
 
 def test_catalogues_have_the_same_keys() -> None:
@@ -136,6 +136,7 @@ def _page_checks(at: AppTest, page: str, lang: str, store: Store) -> None:
             {"value": twin["fidelity"]["quality"]}, lang
         )
         assert len(charts) == 1
+        assert t("twin.detection_explain", lang) in [c.value for c in at.caption]
     elif page == "privacy":
         frame = tables[0]
         assert len(frame) == len(twin["gate"]["checks"])

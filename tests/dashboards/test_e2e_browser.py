@@ -2,7 +2,8 @@
 
 Starts the real command on a free port against the factory's store, checks the Danish
 first page, switches to English, opens every page from the navigation, checks what each
-shows and saves a screenshot per page under ``test-output/screenshots/``.
+shows and saves a screenshot per page under ``test-output/screenshots/``; then, at projector
+width (1280 px) and at 1920 px, that no page cuts a metric's number or label.
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ def _expected(store: EvidenceStore, lang: str) -> dict[str, tuple[str, list[str]
         "privacy": ("privacy.title", [t("privacy.check.singling_out", lang)]),
         "data": ("data.title", [day(ev["sources"][0]["first"], lang)]),
         "model_card": ("card.title", [t("card.download_pdf", lang), f"Model card: {ev['name']}"]),
+        "catalogue": (
+            "catalogue.title",
+            [store.catalogues.description["title"][lang], t("catalogue.twin", lang)],
+        ),
     }
 
 
@@ -138,3 +143,42 @@ def test_a_buyer_reads_every_page_in_danish_and_english(
         finally:
             browser.close()
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 10
+
+
+# Every metric box (its value, label and what they hold) whose text is wider than its box:
+# Streamlit cuts such text with an ellipsis, which is how "0.03 (-0.06 to 0.…" got on screen.
+_CUT_METRICS = """() => [...document.querySelectorAll(
+    '[data-testid="stMetricValue"], [data-testid="stMetricLabel"]')]
+  .flatMap(box => [box, ...box.querySelectorAll("*")])
+  .filter(el => el.scrollWidth > el.clientWidth || el.textContent.includes("\u2026"))
+  .map(el => `${el.closest('[data-testid="stMetric"]').innerText.replace(/\\n/g, " | ")}`
+             + ` (${el.scrollWidth} > ${el.clientWidth} px)`)"""
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_no_page_cuts_a_number_at_projector_width_or_on_a_wide_screen(
+    dashboard: str, store: EvidenceStore, width: int
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    cut: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.goto(dashboard)
+            # Danish: its negative intervals ("-0,06 til 0,12") are the longest numbers.
+            for name, (title, _texts) in _expected(store, "da").items():
+                page.get_by_role("link", name=t(f"nav.{name}", "da"), exact=True).click()
+                page.get_by_role("heading", name=t(title, "da"), exact=True).wait_for()
+                # The page has run to its end ("Running..." gone), and has been laid out.
+                page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached")
+                page.wait_for_timeout(300)
+                if page.evaluate(_CUT_METRICS):
+                    cut[name] = page.evaluate(_CUT_METRICS)
+                    page.screenshot(path=str(SCREENSHOTS / f"cut-{width}-{name}.png"))
+        finally:
+            browser.close()
+    assert not cut, f"metrics cut at {width} px: {cut}"

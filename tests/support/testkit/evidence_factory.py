@@ -332,6 +332,7 @@ class EvidenceStore:
     acme_token: str  # viewer token of tenant acme
     lonely_token: str  # viewer token of tenant lonely
     numbers_token: str  # viewer token of tenant numbers
+    catalogues: Catalogues  # catalogue and access-request runs (see :func:`log_catalogues`)
 
 
 def build_store(home: Path, n: int = 1200, bootstrap: int = 100, seed: int = 7) -> EvidenceStore:
@@ -340,7 +341,8 @@ def build_store(home: Path, n: int = 1200, bootstrap: int = 100, seed: int = 7) 
     Tenants: ``demo`` (a published run with its published twin evaluation, and a draft
     run), ``acme`` (a published run and a viewer token), ``lonely`` (a published run whose
     twin evaluation is still a draft, and a viewer token), ``numbers`` (a published
-    regression run and a viewer token).
+    regression run and a viewer token); catalogues and access requests from
+    :func:`log_catalogues`.
     """
     from mlflow.tracking import MlflowClient
 
@@ -363,6 +365,7 @@ def build_store(home: Path, n: int = 1200, bootstrap: int = 100, seed: int = 7) 
         task="regression", twin_eval=for_tenant(evidence, "numbers").twin_evaluation,
     )  # fmt: skip
     numbers = log_runs(uri, artifacts, regression)
+    catalogues = log_catalogues(settings, evidence, demo.validation)
     return EvidenceStore(
         home=home,
         tracking_uri=uri,
@@ -375,6 +378,110 @@ def build_store(home: Path, n: int = 1200, bootstrap: int = 100, seed: int = 7) 
         acme_token=create_token(uri, "acme", "region-nord", artifacts),
         lonely_token=create_token(uri, "lonely", "kommune-syd", artifacts),
         numbers_token=create_token(uri, "numbers", "hospital-vest", artifacts),
+        catalogues=catalogues,
+    )
+
+
+@dataclass(frozen=True)
+class Catalogues:
+    """Catalogue and access-request runs of the store (see :func:`log_catalogues`)."""
+
+    description: dict[str, Any]  # demo's checked description, as its published run holds it
+    demo_run: str  # published catalogue of tenant demo; names the demo twin
+    lonely_run: str  # published catalogue of tenant lonely; its twin evaluation is a draft
+    acme_draft: str  # draft catalogue of tenant acme (never shown)
+    approved: str  # id of an approved access request to demo; the demo validation run names it
+    rejected: str  # id of a rejected access request to demo
+    requester: str  # who asked (never shown on the dashboard)
+    purpose: str  # what for (never logged)
+    reason: str  # the reviewer's reason for the rejection (logged, never shown)
+
+
+class _OneTwin:
+    """A twin store holding one twin: the evidence's, its stored gate decision passed.
+
+    The factory's own gate fails closed (two slow attacks are not run, see
+    ``twin_evidence_factory``); a catalogue names a twin only after its gate passed.
+    """
+
+    def __init__(self, root: Path, evaluation: dict[str, Any]) -> None:
+        import json
+
+        self.twin_id = str(evaluation["twin"])
+        folder = root / self.twin_id / "evaluation"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = {**evaluation, "gate": {**evaluation["gate"], "passed": True}}
+        (folder / "evaluation.json").write_text(json.dumps(stored))
+        (folder / "report.html").write_text("<html></html>")
+        self.root = root
+
+    def ids(self) -> list[str]:
+        return [self.twin_id]
+
+    def path(self, twin_id: str) -> Path:
+        return self.root / twin_id
+
+
+def log_catalogues(settings: Any, evidence: Evidence, demo_validation: str) -> Catalogues:
+    """Describe a simulated 300-person lake with the real catalogue code; log it and requests.
+
+    Tenant ``demo`` gets a published catalogue naming the evidence's twin (whose evaluation
+    is published), an approved and a rejected access request, and its validation run names
+    the approved one; ``lonely`` a published catalogue of the same lake whose twin
+    evaluation is a draft; ``acme`` a draft catalogue.
+    """
+    from mlflow.tracking import MlflowClient
+
+    from testbench.catalogue import (
+        AccessRegister,
+        build_graph,
+        describe_lake,
+        log_catalogue,
+        log_request_status,
+        serialize,
+    )
+    from testbench.evidence.reader import TAG_ACCESS_REQUEST
+    from testbench.evidence.writer import TAG_REVIEWER, TAG_STATUS
+    from testbench.lake.lake import tenant_lake
+    from testbench.lake.simulated import fill_simulated
+    from testbench.tenants import TenantRegistry
+
+    client = MlflowClient(settings.tracking_uri)
+    lake = tenant_lake(TenantRegistry(settings).create("demo"))
+    fill_simulated(lake, 300, 3, lambda _m: None)
+    with lake.transaction() as tx:  # the company's own table of three rows: counted "<5"
+        tx.replace_table("egen_maaling", pd.DataFrame({"score": [1.0, 2.0, 3.0]}), None)
+    twins = _OneTwin(settings.home / "catalogue-twins", evidence.twin_evaluation)
+    runs, demo_description = {}, {}
+    for tenant in ("demo", "lonely", "acme"):
+        described = describe_lake(settings, tenant, lake, twins)  # type: ignore[arg-type]
+        turtle = serialize(build_graph(described), "turtle")
+        runs[tenant] = log_catalogue(settings, described, turtle, "data-steward")
+        if tenant != "acme":
+            client.set_tag(runs[tenant], TAG_STATUS, "published")
+            client.set_tag(runs[tenant], TAG_REVIEWER, "reviewer-a")
+        if tenant == "demo":
+            demo_description = described
+    register = AccessRegister(settings)
+    requester, purpose = "sme-developer", "Validate a home-care model after hip fracture"
+    reason = "The purpose needs no municipal care data"
+    approved = register.request("demo", ["bef,lpr_a_kontakt"], "2019..2023", purpose, requester)
+    approved = register.decide(approved.id, True, "reviewer-a", "Covered by the DPIA")
+    rejected = register.request("demo", ["fsiii_indsats"], "2019..2023", purpose, requester)
+    rejected = register.decide(rejected.id, False, "reviewer-b", reason)
+    for request in (approved, rejected):
+        log_request_status(settings, request)
+    client.set_tag(demo_validation, TAG_ACCESS_REQUEST, approved.id)
+    return Catalogues(
+        description=demo_description,
+        demo_run=runs["demo"],
+        lonely_run=runs["lonely"],
+        acme_draft=runs["acme"],
+        approved=approved.id,
+        rejected=rejected.id,
+        requester=requester,
+        purpose=purpose,
+        reason=reason,
     )
 
 
