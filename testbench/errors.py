@@ -20,7 +20,10 @@ ones defined here are cross-cutting (tenants, keys, audit, viewers)::
     ├── TwinNotFound, GatePolicyInvalid, GateFailed,
     │   BundleError, NotABundle, BundleLeak   testbench/twins/errors.py
     ├── DisclosureViolation              testbench/disclosure/errors.py
-    └── EvidenceError, ApprovalRefused   testbench/evidence/errors.py
+    ├── EvidenceError, ApprovalRefused   testbench/evidence/errors.py
+    ├── CatalogueError                   testbench/catalogue/errors.py
+    └── AccessError                      testbench/catalogue/errors.py
+        └── RequestNotFound, AccessRefused
 
     TaskFailed (Exception)               common/executor.py: a task failed for good on Ray
 

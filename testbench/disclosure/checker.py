@@ -4,7 +4,7 @@ Metrics, tables, figure data, the model card and the evidence JSON are checked b
 :class:`DisclosureChecker` per run. It suppresses what the policy allows it to fix (a small
 count becomes ``"<5"``, a small subgroup keeps only its label) and refuses what no
 suppression can make safe (identifiers, CPR numbers, pseudonyms, row-level data, calibration
-bins that were not merged) with a :class:`~testbench.errors.DisclosureViolation` that names
+bins that were not merged) with a :class:`~testbench.disclosure.errors.DisclosureViolation` naming
 where and which rule, never the value. Its :meth:`~DisclosureChecker.manifest` lists what
 was checked, suppressed and flagged, and is logged with the run.
 
