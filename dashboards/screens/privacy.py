@@ -25,6 +25,8 @@ CHECK_KEYS = {
     "membership_tpr_at_fpr_01": "privacy.check.membership_tpr_at_fpr_01",
     "membership_tpr_at_fpr_10": "privacy.check.membership_tpr_at_fpr_10",
     "near_copies": "privacy.check.near_copies",
+    "detection_auc": "privacy.check.detection_auc",
+    "utility_above_chance": "privacy.check.utility_above_chance",
 }
 
 
@@ -46,10 +48,7 @@ def render(view: View) -> None:
             {
                 t("privacy.check", lang): [_name(c.get("name"), lang) for c in checks],
                 t("privacy.value", lang): [_num(c.get("value"), lang) for c in checks],
-                t("privacy.threshold", lang): [
-                    ("≥ " if c.get("direction") == "min" else "≤ ") + _num(c.get("threshold"), lang)
-                    for c in checks
-                ],
+                t("privacy.threshold", lang): [_threshold(c, lang) for c in checks],
                 t("privacy.interval", lang): [_interval(c, lang) for c in checks],
                 t("privacy.decision", lang): [
                     t("privacy.passed" if c.get("passed") else "privacy.failed", lang)
@@ -65,6 +64,12 @@ def render(view: View) -> None:
 def _name(name: object, lang: str) -> str:
     key = CHECK_KEYS.get(str(name))
     return t(key, lang) if key else str(name)
+
+
+def _threshold(check: dict, lang: str) -> str:
+    if check.get("threshold") is None:  # a report-only check: shown, never fails
+        return t("privacy.report_only", lang)
+    return ("≥ " if check.get("direction") == "min" else "≤ ") + _num(check["threshold"], lang)
 
 
 def _num(value: object, lang: str) -> str:

@@ -28,7 +28,8 @@ PROPERTY_KEYS = {
 
 
 def render(view: View) -> None:
-    """Fidelity scores, per-table drift, TSTR against TRTR, and per-column shares."""
+    """Fidelity scores, per-table drift, detection, TSTR against TRTR (the SME's model and
+    the tasks derived from the lake), and per-column shares."""
     lang = view.lang
     header(view, "twin.title", "twin.intro")
     twin = published_twin(view)
@@ -80,7 +81,62 @@ def render(view: View) -> None:
                 }
             )
         )
+    _detection(fidelity.get("detection") or {}, lang)
+    _utility(twin.get("utility") or {}, lang)
     _columns(twin.get("columns") or [], lang)
+
+
+def _detection(detection: dict, lang: str) -> None:
+    """Whether a classifier tells twin rows from real ones: persons, then each table."""
+    persons = detection.get("person_view")
+    parts = [(t("twin.detection_persons", lang), persons)] if persons else []
+    parts += list((detection.get("tables") or {}).items())
+    if not parts:
+        return
+    st.markdown(f"### {t('twin.detection', lang)}")
+    if persons:
+        st.metric(t("twin.detection_auc", lang), estimate(persons.get("auc"), lang))
+    table(
+        pd.DataFrame(
+            {
+                t("twin.detection_rows", lang): [name for name, _ in parts],
+                "AUC": [estimate(result.get("auc"), lang) for _, result in parts],
+                t("twin.detection_features", lang): [
+                    ", ".join(f["feature"] for f in (result.get("top_features") or [])[:3])
+                    for _, result in parts
+                ],
+            }
+        )
+    )
+    st.caption(t("twin.detection_explain", lang))
+
+
+def _utility(utility: dict, lang: str) -> None:
+    """TSTR against TRTR on the tasks the evaluation derived from the lake."""
+    tasks = utility.get("tasks") or []
+    if not tasks:
+        return
+    st.markdown(f"### {t('twin.utility', lang)}")
+    table(
+        pd.DataFrame(
+            {
+                t("twin.utility_task", lang): [task["name"] for task in tasks],
+                t("twin.utility_trtr", lang): [
+                    estimate({"value": task.get("trtr_auroc")}, lang) for task in tasks
+                ],
+                t("twin.utility_tstr", lang): [
+                    estimate({"value": task.get("tstr_auroc")}, lang) for task in tasks
+                ],
+                t("twin.utility_ratio", lang): [
+                    estimate({"value": task.get("above_chance")}, lang) for task in tasks
+                ],
+                t("twin.utility_slope", lang): [
+                    estimate({"value": task.get("tstr_calibration_slope")}, lang) for task in tasks
+                ],
+            }
+        )
+    )
+    st.caption(t("twin.utility_explain", lang))
 
 
 def _drift(entry: dict | None, lang: str) -> str:

@@ -103,6 +103,7 @@ def evaluate(
                 "twin": evidence["twin"],
                 "fidelity": evidence["fidelity"],
                 "privacy": evidence["privacy"],
+                "utility": evidence.get("utility"),
                 "gate": evidence["gate"],
                 "run_id": run_id,
                 "report": str(result.folder / "report.html"),
@@ -113,9 +114,9 @@ def evaluate(
         typer.echo(f"twin {evidence['twin']}: gate {verdict}")
         for check in evidence["gate"]["checks"]:
             mark = "ok  " if check["passed"] else "FAIL"
-            typer.echo(
-                f"  {mark} {check['name']}: {check['value']} (threshold {check['threshold']})"
-            )
+            limit = check["threshold"]
+            limit_text = "report only" if limit is None else f"threshold {limit}"
+            typer.echo(f"  {mark} {check['name']}: {check['value']} ({limit_text})")
         typer.echo(f"report: {result.folder / 'report.html'}")
     if not result.decision.passed:
         raise typer.Exit(1)

@@ -111,6 +111,17 @@ def evaluate_twin(
     )
     timings["fidelity"] = fidelity.timings.get("total", 0.0)
 
+    say("detection and utility: a classifier against the twin; TSTR on tasks from the lake")
+    from validation.fidelity.detection import lake_detection
+    from validation.fidelity.utility import derived_utility
+
+    step = time.perf_counter()
+    detection = lake_detection(training, twin, metadata, seed=seed)
+    timings["detection"] = time.perf_counter() - step
+    step = time.perf_counter()
+    utility = derived_utility(training, twin, holdout, metadata, seed=seed)
+    timings["utility"] = time.perf_counter() - step
+
     say("privacy: exact DCR/NNDR, Anonymeter attacks, exact copies, rare categories")
     from testbench.twins.privacy import privacy_checks
 
@@ -133,6 +144,8 @@ def evaluate_twin(
         "columns": fidelity_dict["columns"],
         "privacy": privacy,
     }
+    evidence["fidelity"]["detection"] = detection.to_dict()
+    evidence["utility"] = utility.to_dict()
     decision = PrivacyGate(policy).decide(gate_values(evidence))
     evidence["gate"] = decision.to_dict()
     checker = DisclosureChecker(DisclosurePolicy.from_settings(settings), len(real[unit]))
@@ -273,8 +286,8 @@ def report_html(evidence: dict[str, Any]) -> str:
         "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>".format(
             html.escape(c["name"]),
             _fmt(c.get("value")),
-            "&ge;" if c.get("direction") == "min" else "&le;",
-            _fmt(c.get("threshold")),
+            "" if c.get("threshold") is None else "&ge;" if c.get("direction") == "min" else "&le;",
+            "report only" if c.get("threshold") is None else _fmt(c.get("threshold")),
             _ci(c),
             "pass" if c["passed"] else "<b>FAIL</b>",
         )
@@ -301,10 +314,62 @@ Control set: {html.escape(str(evidence.get("control", "")))}.</p>
 <p>SDMetrics quality {_fmt(fidelity.get("quality"))},
 diagnostic {_fmt(fidelity.get("diagnostic"))}.</p>
 <table><tr><th>Table</th><th>Quality</th></tr>{tables}</table>
+{_detection_html(fidelity.get("detection") or {})}
+{_utility_html(evidence.get("utility") or {})}
 <p>Evidently drift reports per table are in the <code>drift/</code> folder beside this file
 inside the lake; they show real distributions and are not published.</p>
 </body></html>
 """
+
+
+def _detection_html(detection: dict[str, Any]) -> str:
+    """Detection AUC of the person view and of each table, with the telling features."""
+    if not detection:
+        return ""
+    parts = [("persons + their rows below", detection.get("person_view"))]
+    parts += list((detection.get("tables") or {}).items())
+    rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            html.escape(str(name)),
+            _fmt(result["auc"]),
+            _ci(result["auc"]),
+            html.escape(", ".join(f["feature"] for f in result.get("top_features", [])[:5])),
+        )
+        for name, result in parts
+        if result
+    )
+    return f"""<h2>Detection</h2>
+<p>Can a classifier tell twin rows from real ones? 0.5: no better than a coin; 1.0: every
+row told apart. {html.escape(str(detection.get("method", "")))}.</p>
+<table><tr><th>Rows</th><th>AUC</th><th>95% CI</th><th>Telling features</th></tr>
+{rows}</table>"""
+
+
+def _utility_html(utility: dict[str, Any]) -> str:
+    """TRTR and TSTR per derived task, with the ratio above chance and calibration."""
+    if not utility:
+        return ""
+    rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            html.escape(t["name"]),
+            _fmt(t["trtr_auroc"]),
+            _fmt(t["tstr_auroc"]),
+            _fmt(t["above_chance"]),
+            _fmt(t["tstr_calibration_slope"]),
+            f"{_fmt(t['outcome_rate_real'])} / {_fmt(t['outcome_rate_synthetic'])}",
+        )
+        for t in utility.get("tasks", [])
+    )
+    skipped = "".join(
+        f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>"
+        for k, v in (utility.get("skipped") or {}).items()
+    )
+    return f"""<h2>Utility on tasks derived from the lake</h2>
+<p>A model trained on the twin (TSTR) against one trained on real persons (TRTR), both
+tested on the real persons the twin never saw. Above chance: (TSTR - 0.5) / (TRTR - 0.5).</p>
+<table><tr><th>Task</th><th>TRTR AUROC</th><th>TSTR AUROC</th><th>Above chance</th>
+<th>TSTR calibration slope</th><th>Outcome rate real / twin</th></tr>{rows}</table>
+<ul>{skipped}</ul>"""
 
 
 def _fmt(value: Any) -> str:

@@ -18,6 +18,8 @@ rare_leakage                  max    0.00       share of rare real categories in
 singling_out                  max    0.10       Anonymeter risk, upper end of its 95% CI
 linkability                   max    0.10       Anonymeter risk, upper end of its 95% CI
 inference                     max    0.10       Anonymeter risk, upper end of its 95% CI
+detection_auc                 max    report     classifier AUC, real vs twin persons
+utility_above_chance          min    report     worst derived task's TSTR/TRTR above chance
 ============================  =====  =========  ====================================
 
 Attack risks are judged by the *upper* bound of their confidence interval, not the point
@@ -28,6 +30,12 @@ scores have no interval and are compared as they are. ``rare_leakage`` allows no
 twin builder drops categories held by fewer than 5 persons, so any is a defect.
 
 Every check of the policy must have a value: a missing value, or NaN, fails its check.
+
+A rule without a threshold (``None``; ``threshold: null`` in YAML) is *report only*: its
+value is shown with the other checks but never fails, missing or not. Detection and
+utility measure fidelity, not privacy, and today's twins fail any useful threshold on them
+(detection AUC near 1.0), so they start report only and an operator sets a threshold when
+the twins can meet it.
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ class Compare(StrEnum):
 class CheckRule:
     """The rule of one check."""
 
-    threshold: float  # the limit, in the measure's own units (all measures are 0-1)
+    threshold: float | None  # the limit (all measures are 0-1); None: report only, never fails
     direction: Direction  # min or max, fixed per check
     compare: Compare = Compare.VALUE  # point estimate or pessimistic interval bound
 
@@ -84,6 +92,12 @@ DEFAULT_RULES: dict[str, CheckRule] = {
     "singling_out": CheckRule(0.10, Direction.MAX, Compare.BOUND),
     "linkability": CheckRule(0.10, Direction.MAX, Compare.BOUND),
     "inference": CheckRule(0.10, Direction.MAX, Compare.BOUND),
+    # Fidelity shown beside the privacy checks, report only (see the module docstring):
+    # can a classifier tell twin persons from real ones (0.5 = no), and how well a model
+    # trained on the twin predicts real persons on the lake's derived tasks (1 = as well
+    # as one trained on real persons).
+    "detection_auc": CheckRule(None, Direction.MAX),
+    "utility_above_chance": CheckRule(None, Direction.MIN),
     # Black-box membership inference on the twin (validation/privacy/twin_membership.py),
     # the stronger of a DOMIAS-style density ratio and a DCR ratio; upper 95% bounds.
     "membership_auc": CheckRule(0.60, Direction.MAX, Compare.BOUND),
@@ -106,6 +120,8 @@ EVIDENCE_PATHS: dict[str, tuple[str, ...]] = {
     "singling_out": ("privacy", "anonymeter", "singling_out"),
     "linkability": ("privacy", "anonymeter", "linkability"),
     "inference": ("privacy", "anonymeter", "inference"),
+    "detection_auc": ("fidelity", "detection", "person_view", "auc"),
+    "utility_above_chance": ("utility", "worst_above_chance"),
     "membership_auc": ("privacy", "membership", "auc"),
     "membership_tpr_at_fpr_01": ("privacy", "membership", "tpr_at_fpr_01"),
     "membership_tpr_at_fpr_10": ("privacy", "membership", "tpr_at_fpr_10"),
@@ -142,10 +158,11 @@ class GatePolicy:
 
         The file maps check names to a threshold, or to ``{threshold, direction,
         compare}`` (``direction`` may only restate the check's own; ``compare`` is
-        ``value`` or ``bound``)::
+        ``value`` or ``bound``; a null threshold makes the check report only)::
 
             quality: 0.85
             singling_out: {threshold: 0.05, compare: bound}
+            detection_auc: 0.9
 
         Args:
             path: the YAML file.
@@ -191,7 +208,9 @@ def _parse_rule(path: Path, name: str, entry: Any) -> CheckRule:
             "allowed: threshold, direction, compare"
         )
     rule = default
-    if "threshold" in entry:
+    if "threshold" in entry and entry["threshold"] is None:
+        rule = replace(rule, threshold=None)  # report only
+    elif "threshold" in entry:
         threshold = entry["threshold"]
         if isinstance(threshold, bool) or not isinstance(threshold, int | float):
             raise GatePolicyInvalid(
@@ -225,7 +244,7 @@ class GateCheck:
 
     name: str  # check name, e.g. "singling_out"
     value: float | None  # point estimate; None when missing or not a number
-    threshold: float  # the policy's limit
+    threshold: float | None  # the policy's limit; None: report only (always passes)
     direction: Direction  # min or max
     passed: bool  # whether the check passed
     low: float | None = None  # lower end of the 95% interval, when there is one
@@ -317,6 +336,8 @@ def _check(name: str, rule: CheckRule, raw: Estimate | None) -> tuple[GateCheck,
         )
     else:
         value, low, high = _number(raw), None, None
+    if rule.threshold is None:  # report only: shown, never fails
+        return GateCheck(name, value, None, rule.direction, True, low, high), ""
     sign = ">=" if rule.direction is Direction.MIN else "<="
     limit = f"{rule.direction.value} {rule.threshold:g}"
     reason = ""
@@ -339,6 +360,8 @@ def _check(name: str, rule: CheckRule, raw: Estimate | None) -> tuple[GateCheck,
 
 
 def _passes(compared: float, rule: CheckRule) -> bool:
+    if rule.threshold is None:
+        return True
     if rule.direction is Direction.MIN:
         return compared >= rule.threshold
     return compared <= rule.threshold

@@ -228,7 +228,10 @@ def lake_detection(
             )
             for t in (real, synthetic)
         ]
-        persons = detection(views[0], views[1], max_rows=max_persons, folds=folds, seed=seed)
+        try:
+            persons = detection(views[0], views[1], max_rows=max_persons, folds=folds, seed=seed)
+        except FidelityInputError as exc:
+            skipped["person_view"] = str(exc)
     return LakeDetection(unit, persons, tables, skipped, time.perf_counter() - started)
 
 

@@ -43,6 +43,7 @@ def twin_evaluation(
     """
     from testbench.disclosure import DisclosureChecker, DisclosurePolicy
     from testbench.twins.gate import PrivacyGate, gate_values
+    from validation.fidelity.detection import lake_detection
     from validation.fidelity.evaluate import evaluate_fidelity
     from validation.privacy import dcr_baseline_protection, dcr_overfitting_protection
     from validation.privacy.anonymeter import singling_out_risk
@@ -82,6 +83,8 @@ def twin_evaluation(
             },
         },
     }
+    detection = lake_detection({TABLE: train}, {TABLE: twin}, metadata, seed=seed)
+    evidence["fidelity"]["detection"] = detection.to_dict()
     evidence["gate"] = PrivacyGate().decide(gate_values(evidence)).to_dict()
     checker = DisclosureChecker(DisclosurePolicy(min_count=min_count), len(train) + len(holdout))
     return checker.check_evidence(evidence)

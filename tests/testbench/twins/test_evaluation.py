@@ -58,6 +58,11 @@ def test_the_twin_gets_every_check_and_reports_inside_the_lake(lake_with_twin) -
     assert result.evidence["fidelity"]["quality"] > 0.7
     assert result.evidence["privacy"]["exact_copies"] < 0.01
     assert result.evidence["privacy"]["dcr_holdout_ratio"] > 0.8  # as far as unseen persons
+    detection = result.evidence["fidelity"]["detection"]
+    assert 0.5 <= detection["person_view"]["auc"]["value"] <= 1.0
+    assert set(detection["tables"]) == set(TABLES)
+    assert {"detection_auc", "utility_above_chance"} <= set(names)  # shown, report only
+    assert "tasks" in result.evidence["utility"] and "Detection" in result.report_html
     stored = load_evaluation(TwinStore(settings, tenant), twin_id)
     assert stored is not None and stored[0]["gate"] == result.evidence["gate"]
     assert (result.folder / "drift" / "bef.html").exists()  # kept inside the lake boundary

@@ -55,7 +55,10 @@ def test_each_check_can_fail_the_gate(name: str) -> None:
         decision.raise_if_failed()
 
 
-@pytest.mark.parametrize("name", list(DEFAULT_RULES))
+GATED = [name for name, rule in DEFAULT_RULES.items() if rule.threshold is not None]
+
+
+@pytest.mark.parametrize("name", GATED)
 def test_missing_value_fails_its_check(name: str) -> None:
     values = {k: v for k, v in PASSING.items() if k != name}
     decision = PrivacyGate().decide(values)
@@ -205,3 +208,22 @@ def test_policy_in_code_must_cover_every_check() -> None:
     flipped = {**DEFAULT_RULES, "quality": CheckRule(0.8, Direction.MAX)}
     with pytest.raises(GatePolicyInvalid, match="fixed"):
         GatePolicy(flipped)
+
+
+def test_a_report_only_check_is_shown_but_never_fails(tmp_path: Path) -> None:
+    assert DEFAULT_RULES["detection_auc"].threshold is None  # report only by default
+    decision = PrivacyGate().decide(
+        {**PASSING, "detection_auc": {"value": 0.99, "low": 0.98, "high": 1.0}}
+    )
+    assert decision.passed
+    shown = next(c for c in decision.checks if c.name == "detection_auc")
+    assert shown.passed and shown.value == 0.99 and shown.threshold is None
+    assert PrivacyGate().decide(PASSING).passed  # missing: still never fails
+    path = tmp_path / "policy.yaml"
+    path.write_text("detection_auc: 0.75\nutility_above_chance: {threshold: 0.9}\n")
+    operator = PrivacyGate(GatePolicy.from_yaml(path))
+    decision = operator.decide({**PASSING, "detection_auc": 0.99, "utility_above_chance": 0.95})
+    assert not decision.passed
+    assert decision.reasons == ["detection_auc: value 0.99 is not <= 0.75"]
+    path.write_text("detection_auc: {threshold: null}\n")
+    assert GatePolicy.from_yaml(path).rules["detection_auc"].threshold is None
