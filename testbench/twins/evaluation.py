@@ -124,11 +124,15 @@ def evaluate_twin(
 
     say("privacy: exact DCR/NNDR, Anonymeter attacks, exact copies, rare categories")
     from testbench.twins.privacy import privacy_checks
+    from validation.privacy.errors import AttackInputError
 
     step = time.perf_counter()
-    privacy = privacy_checks(
-        training, holdout, twin, relations, keys, unit, key, settings.min_cell_count, seed
-    )
+    try:
+        privacy = privacy_checks(
+            training, holdout, twin, relations, keys, unit, key, settings.min_cell_count, seed
+        )
+    except AttackInputError as exc:  # a tiny lake: too few held-out persons to attack with
+        raise TestbenchError(f"cannot measure the privacy of {subject}: {exc}") from None
     timings["privacy"] = time.perf_counter() - step
 
     fidelity_dict = fidelity.to_dict()
