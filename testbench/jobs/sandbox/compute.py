@@ -20,6 +20,7 @@ from sklearn.base import clone
 from testbench.jobs.estimators import (
     estimator_name,
     is_instance_based_model,
+    last_step,
     permutation_importance_rows,
     predict,
 )
@@ -35,6 +36,7 @@ class Computed:
     importance: list[dict[str, float | str]] | None  # as FitOutcome.importance
     membership: dict[str, float] | None  # as FitOutcome.membership
     estimator: str  # as FitOutcome.estimator (unchecked: the model code named the class)
+    estimator_module: str  # module of the last step's class (unchecked, as estimator)
     instance_based: bool  # as FitOutcome.instance_based
     model_file: bytes | None  # skops file, when asked
 
@@ -93,6 +95,7 @@ def compute(
         importance=importance,
         membership=membership,
         estimator=estimator_name(model),
+        estimator_module=type(last_step(model)).__module__,
         instance_based=is_instance_based_model(model),
         model_file=model_file,
     )

@@ -38,6 +38,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import resource
 import shutil
 import signal
@@ -80,6 +81,8 @@ _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives")
 # Project packages the runner may import (code only; never the checkout's root).
 _PACKAGES = ("testbench", "validation", "common")
+# A scikit-learn module path, as the runner may name the module of the model's last step.
+_SKLEARN_MODULE = re.compile(r"sklearn(\.[A-Za-z_][A-Za-z0-9_]*)+")
 _STAGES = {
     "import": "importing the model file",
     "build": "importing the model file or building the estimator",
@@ -424,7 +427,7 @@ def _interpret(request: FitRequest, blobs: dict[str, bytes], returncode: int) ->
         "predictions": _predictions(request, blobs),
         "importance": _importance(request, result.get("importance")),
         "membership": _membership(request, result.get("membership")),
-        "estimator": _estimator(result.get("estimator")),
+        "estimator": _estimator(result.get("estimator"), result.get("estimator_module")),
         "instance_based": _bool(result.get("instance_based")),
         "model_file": _model_file(request, blobs),
         "seconds": float(seconds) if isinstance(seconds, (int, float)) else -1.0,
@@ -534,8 +537,14 @@ def _membership(request: FitRequest, found: Any) -> dict[str, float] | None:
     return {"auc": float(found["auc"]), "advantage": float(found["advantage"])}
 
 
-def _estimator(found: Any) -> str:
-    """The estimator's class name when scikit-learn has such a class, else ``custom``."""
+def _estimator(found: Any, module: Any) -> str:
+    """The estimator's class name when scikit-learn has such a class, else ``custom``.
+
+    The runner names the last step's class and its module (both untrusted). The name is
+    kept only when that module is one of scikit-learn's (not its tests) and holds an
+    estimator class of that name; importing one scikit-learn module here is cheap, where
+    listing every estimator (``all_estimators``) took seconds per worker process.
+    """
     if not isinstance(found, str):
         return "custom"
     inner = (
@@ -543,15 +552,22 @@ def _estimator(found: Any) -> str:
         if found.startswith("Pipeline(")
         else found
     )
-    name = inner if inner in _sklearn_estimator_names() else "custom"
+    name = inner if _is_sklearn_estimator(module, inner) else "custom"
     return f"Pipeline({name})" if inner != found else name
 
 
-@lru_cache(maxsize=1)
-def _sklearn_estimator_names() -> frozenset[str]:
-    from sklearn.utils.discovery import all_estimators
+def _is_sklearn_estimator(module: Any, name: str) -> bool:
+    from sklearn.base import BaseEstimator
 
-    return frozenset(name for name, _ in all_estimators())
+    if not isinstance(module, str) or not _SKLEARN_MODULE.fullmatch(module):
+        return False
+    if ".tests" in module or not name.isidentifier():
+        return False
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return False
+    return isinstance(found, type) and issubclass(found, BaseEstimator)
 
 
 def _bool(found: Any) -> bool:

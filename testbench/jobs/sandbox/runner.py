@@ -66,6 +66,7 @@ def _run_one(out: BinaryIO, k: int, request: FitRequest, model_path: Path) -> bo
     result = {
         "error": None,
         "estimator": found.estimator,
+        "estimator_module": found.estimator_module,
         "instance_based": bool(found.instance_based),
         "importance": found.importance,
         "membership": found.membership,
