@@ -152,10 +152,19 @@ def detection(
     both = pd.concat(
         [_sample(real[columns], n, rng), _sample(synthetic[columns], n, rng)], ignore_index=True
     )
+    fold = _folds(both, folds, rng)
+    # A column with no value in some fold's training rows cannot be binned: leave it out.
+    kept = [
+        c
+        for c, column in zip(both.columns, encode(both).T, strict=True)
+        if all(np.isfinite(column[fold != k]).any() for k in range(folds))
+    ]
+    if not kept:
+        raise FidelityInputError("Detection needs a column with values; every shared one is empty.")
+    both = both[kept]
     x = encode(both)
     y = np.repeat([0, 1], n)
     oof = np.zeros(2 * n)
-    fold = _folds(both, folds, rng)
     drops = np.zeros(x.shape[1])
     with threadpool_limits(limits=1):  # OpenMP threads spin on a busy shared machine
         for k in range(folds):
@@ -341,8 +350,15 @@ def unit_table(names: list[str], relations: list[tuple[str, str, str, str]]) -> 
 
 
 def unit_key(metadata: Mapping[str, Any], table: str) -> str:
-    """The unit table's primary key."""
+    """The unit table's primary key (else the column its children refer to)."""
     key = metadata["tables"][table].get("primary_key")
+    if not isinstance(key, str):
+        referred = [
+            r["parent_primary_key"]
+            for r in metadata.get("relationships", [])
+            if r["parent_table_name"] == table
+        ]
+        key = referred[0] if referred else None
     if not isinstance(key, str):
         raise FidelityInputError(
             f"Table {table!r} has no single-column primary key in the metadata; the person "

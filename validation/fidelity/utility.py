@@ -363,6 +363,14 @@ def _fit_and_score(
     )
     matrix = encode(both)
     n_real, n_syn = len(x["real"]), len(x["synthetic"])
+    # A column nearly empty on either training side cannot be binned reliably: leave it out.
+    filled = np.isfinite(matrix)
+    kept = (filled[:n_real].sum(axis=0) >= MIN_EVENTS) & (
+        filled[n_real : n_real + n_syn].sum(axis=0) >= MIN_EVENTS
+    )
+    if not kept.any():
+        return "no column with values on both training sides"
+    matrix = matrix[:, kept]
     parts = {
         "real": matrix[:n_real],
         "synthetic": matrix[n_real : n_real + n_syn],

@@ -71,3 +71,11 @@ def test_rows_are_capped_to_equal_samples(toy_lake) -> None:
     twin = toy_lake(400, 2, 0)["persons"].drop(columns="pid")
     assert detection(real, twin, max_rows=300).rows == 300
     assert detection(real, twin).rows == 400
+
+
+def test_an_empty_column_is_left_out(toy_lake) -> None:
+    real = toy_lake(300, 1, 0)["persons"].drop(columns="pid").assign(note=None)
+    twin = toy_lake(300, 2, 0)["persons"].drop(columns="pid").assign(note=None)
+    result = detection(real, twin, seed=0)
+    assert result.features == 3  # age, sex, region
+    assert abs(result.auc - 0.5) < 0.15
