@@ -106,7 +106,7 @@ class LakeDetection:
         }
 
 
-def detection(
+def table_detection(
     real: pd.DataFrame,
     synthetic: pd.DataFrame,
     *,
@@ -225,7 +225,9 @@ def lake_detection(
         kinds = column_kinds(real[name], set(id_columns(meta, name)))
         own_real, own_syn = (_attributes(t[name], kinds) for t in (real, synthetic))
         try:
-            tables[name] = detection(own_real, own_syn, max_rows=max_rows, folds=folds, seed=seed)
+            tables[name] = table_detection(
+                own_real, own_syn, max_rows=max_rows, folds=folds, seed=seed
+            )
         except FidelityInputError as exc:
             skipped[name] = str(exc)
     persons = None
@@ -238,7 +240,9 @@ def lake_detection(
             for t in (real, synthetic)
         ]
         try:
-            persons = detection(views[0], views[1], max_rows=max_persons, folds=folds, seed=seed)
+            persons = table_detection(
+                views[0], views[1], max_rows=max_persons, folds=folds, seed=seed
+            )
         except FidelityInputError as exc:
             skipped["person_view"] = str(exc)
     return LakeDetection(unit, persons, tables, skipped, time.perf_counter() - started)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from validation.fidelity.detection import detection, lake_detection
+from validation.fidelity.detection import lake_detection, table_detection
 
 pytestmark = pytest.mark.heavy  # gradient boosting with cross-validation, a few seconds each
 
@@ -57,8 +57,8 @@ def test_the_same_seed_gives_the_same_result(toy_lake) -> None:
     real = toy_lake(600, 1, 0)["persons"].drop(columns="pid")
     twin = toy_lake(600, 2, 0)["persons"].drop(columns="pid")
     twin["age"] = twin["age"] + 10
-    first = detection(real, twin, seed=3).to_dict()
-    again = detection(real, twin, seed=3).to_dict()
+    first = table_detection(real, twin, seed=3).to_dict()
+    again = table_detection(real, twin, seed=3).to_dict()
     first.pop("seconds"), again.pop("seconds")
     assert first == again
     assert 0.5 < first["auc"]["value"] < 1.0
@@ -69,13 +69,13 @@ def test_the_same_seed_gives_the_same_result(toy_lake) -> None:
 def test_rows_are_capped_to_equal_samples(toy_lake) -> None:
     real = toy_lake(900, 1, 0)["persons"].drop(columns="pid")
     twin = toy_lake(400, 2, 0)["persons"].drop(columns="pid")
-    assert detection(real, twin, max_rows=300).rows == 300
-    assert detection(real, twin).rows == 400
+    assert table_detection(real, twin, max_rows=300).rows == 300
+    assert table_detection(real, twin).rows == 400
 
 
 def test_an_empty_column_is_left_out(toy_lake) -> None:
     real = toy_lake(300, 1, 0)["persons"].drop(columns="pid").assign(note=None)
     twin = toy_lake(300, 2, 0)["persons"].drop(columns="pid").assign(note=None)
-    result = detection(real, twin, seed=0)
+    result = table_detection(real, twin, seed=0)
     assert result.features == 3  # age, sex, region
     assert abs(result.auc - 0.5) < 0.15
