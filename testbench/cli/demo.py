@@ -2,7 +2,8 @@
 
 simulate a Danish lake -> encrypted DuckDB -> synthetic twin (SDV per table, Ray tasks)
 -> twin evaluation and privacy gate -> bundle for the SME (when the gate passes)
--> the hip-fracture example validated on real data beside the twin (Ray tasks)
+-> the lake's HealthDCAT-AP catalogue, published -> the hip-fracture example validated on
+real data beside the twin (Ray tasks)
 -> disclosure-checked evidence in MLflow -> approved by a demo reviewer -> dashboard.
 
 The demo tenant's requester and reviewer are different (made-up) people, so the airlock's
@@ -30,7 +31,7 @@ from testbench.evidence.airlock import approve
 from testbench.lake.catalogue import shown_count
 from testbench.lake.lake import Lake, tenant_lake
 from testbench.lake.simulated import fill_simulated
-from testbench.tenants import TenantRegistry
+from testbench.tenants import Tenant, TenantRegistry
 from testbench.twins.store import build_twin
 
 Progress = Callable[[str], None]
@@ -88,15 +89,15 @@ def run_demo(
     audit = AuditLog(tenant.audit_path)
     lake = tenant_lake(tenant, actor="demo")
 
-    say(f"[1/6] simulating {persons:,} persons (Danish registers)")
+    say(f"[1/7] simulating {persons:,} persons (Danish registers)")
     fill_simulated(lake, persons, seed, say)
 
-    say("[2/6] building the synthetic twin of the whole lake")
+    say("[2/7] building the synthetic twin of the whole lake")
     manifest = build_twin(settings, tenant, lake, seed=seed, executor=executor, progress=say)
     audit.append("twin.build", actor=REQUESTER, twin_id=manifest.twin_id, rows=manifest.rows)
     say(f"      twin {manifest.twin_id}: quality {manifest.quality:.2f}")
 
-    say("[3/6] evaluating the twin: fidelity, privacy attacks, gate")
+    say("[3/7] evaluating the twin: fidelity, privacy attacks, gate")
     evaluation = evaluate_twin(settings, tenant, lake, manifest.twin_id, progress=say, seed=seed)
     evaluation_run = record_evaluation(
         settings, tenant, evaluation, "default", seed, requester=REQUESTER
@@ -110,7 +111,7 @@ def run_demo(
 
     bundle = None
     if passed:
-        say("[4/6] exporting the twin bundle for the SME")
+        say("[4/7] exporting the twin bundle for the SME")
         folder = export_bundle(
             TwinStore(settings, tenant),
             manifest.twin_id,
@@ -124,20 +125,25 @@ def run_demo(
         audit.append("twin.export", actor=REQUESTER, twin=manifest.twin_id, out=bundle)
         say(f"      bundle: {folder}")
     else:
-        say("[4/6] no bundle: the gate refused the twin")
+        say("[4/7] no bundle: the gate refused the twin")
+
+    say("[5/7] publishing the lake's catalogue (HealthDCAT-AP), disclosure-checked")
+    catalogue_run = publish_catalogue(settings, tenant, lake)
+    approve(settings.tracking_uri, catalogue_run, REVIEWER)
+    audit.append("evidence.approve", actor=REVIEWER, run_id=catalogue_run)
 
     reduced: dict[str, str] = {}
     why_not = example_too_small(spec, lake, manifest.twin_id, settings.min_cell_count)
     run_id = trtr = tstr = None
     if why_not is not None:
         reduced["validation"] = why_not
-        say(f"[5/6] validation of {spec.parent.name} skipped: {why_not}")
+        say(f"[6/7] validation of {spec.parent.name} skipped: {why_not}")
         say(
-            "[6/6] only the twin's evaluation is published; the dashboard's pages start "
+            "[7/7] only the twin's evaluation is published; the dashboard's pages start "
             "from a validation run, so it has nothing to show for this lake"
         )
     else:
-        say(f"[5/6] validating {spec.parent.name} on real data beside the twin (Ray tasks)")
+        say(f"[6/7] validating {spec.parent.name} on real data beside the twin (Ray tasks)")
         outcome = validate_in_lake(
             settings,
             spec,
@@ -158,7 +164,7 @@ def run_demo(
             reduced[regime] = why
             say(f"      {regime} skipped: {why}")
 
-        say("[6/6] airlock: a second person publishes the evidence")
+        say("[7/7] airlock: a second person publishes the evidence")
         approve(settings.tracking_uri, run_id, REVIEWER)
         audit.append("evidence.approve", actor=REVIEWER, run_id=run_id)
     seconds = time.perf_counter() - started
@@ -176,6 +182,24 @@ def run_demo(
         seconds=round(seconds, 1),
         reduced=reduced,
     )
+
+
+def publish_catalogue(settings: Settings, tenant: Tenant, lake: Lake) -> str:
+    """Describe the lake (disclosure-checked), log it as a catalogue run; return its run id.
+
+    The same steps as `testbench catalogue publish`; the demo's reviewer then approves it,
+    so the dashboard's Catalogue page shows the demo lake before anyone asks for access.
+    """
+    from testbench.catalogue import build_graph, describe_lake, log_catalogue, serialize
+    from testbench.catalogue.dcat import DEFAULT_BASE_URI
+    from testbench.twins.store import TwinStore
+
+    audited = lake.with_audit(AuditLog(tenant.audit_path), actor="catalogue")
+    description = describe_lake(settings, tenant.name, audited, TwinStore(settings, tenant))
+    turtle = serialize(build_graph(description, DEFAULT_BASE_URI), "turtle")
+    run_id = log_catalogue(settings, description, turtle, REQUESTER)
+    AuditLog(tenant.audit_path).append("catalogue.publish", actor=REQUESTER, run_id=run_id)
+    return run_id
 
 
 def example_too_small(spec_path: Path, lake: Lake, twin_id: str, min_count: int) -> str | None:

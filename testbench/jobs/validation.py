@@ -308,6 +308,9 @@ def _fit_batches(job: ValidationJob, splits: dict[str, Split], parallelism: int)
     fits = [task for regime, split in splits.items() for task in _fit_tasks(job, regime, split)]
     if job.containment.limits is None:
         return [FitBatch((task,), job.containment) for task in fits]
+    # The final fits also compute importance (and one the attack and its file): deal them
+    # out first, so no batch holds them all.
+    fits.sort(key=lambda task: task.fold is not None)
     n = max(1, min(parallelism, len(fits)))
     return [FitBatch(tuple(fits[i::n]), job.containment) for i in range(n)]
 

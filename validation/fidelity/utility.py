@@ -180,7 +180,7 @@ def derived_utility(
         x = views[task.baseline]
         y = {side: _outcome(task, t, relations, unit, key) for side, t in sides.items()}
         if task.kind == "category":
-            x = {side: v.drop(columns=[task.column]) for side, v in x.items()}
+            x = {side: v.drop(columns=[task.column], errors="ignore") for side, v in x.items()}
         reason = _too_few(y)
         if reason:
             skipped[task.name] = reason
@@ -358,8 +358,11 @@ def _fit_and_score(
     task: _Task, x: Mapping[str, pd.DataFrame], y: Mapping[str, np.ndarray], seed: int
 ) -> UtilityTask | str:
     columns = [c for c in x["real"].columns if c in x["synthetic"].columns]
+    # The held-out persons' view may lack a column the training sides have (no held-out
+    # person has a value there, so the profile made none): theirs is then all missing.
     both = pd.concat(
-        [x[side][columns] for side in ("real", "synthetic", "test")], ignore_index=True
+        [x[side].reindex(columns=columns) for side in ("real", "synthetic", "test")],
+        ignore_index=True,
     )
     matrix = encode(both)
     n_real, n_syn = len(x["real"]), len(x["synthetic"])

@@ -48,4 +48,9 @@ def test_a_small_demo_tells_what_it_left_out(tmp_path: Path, cli) -> None:
     assert "at least 5 of each are needed" in result["reduced"]["validation"]
     assert "validation of hip-fracture-home-care skipped" in done.stderr
     assert "Traceback" not in done.stderr
+    # Its catalogue is published all the same: a buyer can see what the lake holds.
+    from testbench.evidence.reader import list_catalogues
+
+    (catalogue,) = list_catalogues(f"sqlite:///{home / 'mlflow.db'}")
+    assert catalogue.tenant == "demo"
     assert "chain intact" in cli("audit", "verify", "demo", home=home).stdout
