@@ -85,7 +85,18 @@ def _import_before_lockdown(requests: list[FitRequest]) -> None:
     if any(request.membership is not None for request in requests):
         import validation.privacy.membership  # noqa: F401
     if any(request.export_model for request in requests):
-        import skops.io  # noqa: F401
+        # skops imports every scikit-learn estimator, and scikit-learn's array-API layer
+        # then imports torch where it is installed (over a second, on the path of every
+        # job that may release its model). No torch type may be released, so skops is
+        # imported as if torch were absent; model code that imports torch still can.
+        blocked = "torch" not in sys.modules
+        if blocked:
+            sys.modules["torch"] = None  # type: ignore[assignment]
+        try:
+            import skops.io  # noqa: F401
+        finally:
+            if blocked:
+                del sys.modules["torch"]
 
 
 def _describe(exc: BaseException, model_path: Path, stage: str) -> dict[str, Any]:
