@@ -22,7 +22,7 @@ def test_one_keyed_table_is_its_own_unit_table() -> None:
 
 
 def test_one_table_without_a_key_says_to_declare_it() -> None:
-    with pytest.raises(ValueError, match="cohort has no primary key.*declare its key column"):
+    with pytest.raises(ValueError, match=r"cohort has no primary key.*declare its key column"):
         find_unit_table(["cohort"], [])
 
 

@@ -57,3 +57,32 @@ def test_catalogue_export_and_publish_through_the_airlock(cli, tmp_path: Path) -
     assert list_catalogues(uri) == []  # a draft until approved
     cli("approve", published["run_id"], "--reviewer", "bo", home=home)
     assert [r.tenant for r in list_catalogues(uri)] == ["acme"]
+
+
+def test_a_validation_names_its_approved_request_and_is_refused_without_one(  # type: ignore[no-untyped-def]
+    story_home, cli
+) -> None:
+    from mlflow.tracking import MlflowClient
+
+    home, story = story_home
+    spec = str(story["spec"])
+    asked = cli(
+        "access", "request", "acme", "--sources", "bef,lpr_a_kontakt", "--period", "2015..2024",
+        "--purpose", "validate a model", "--requester", "sme-dev", "--json", home=home,
+    )  # fmt: skip
+    request_id = json.loads(asked.stdout)["id"]
+
+    pending = cli("validate", spec, "--tenant", "acme", "--request", request_id, home=home,
+                  check=False)  # fmt: skip
+    assert pending.returncode != 0 and "Traceback" not in pending.stderr
+    assert len(pending.stderr.strip().splitlines()[-1]) < 300  # one line says why
+
+    cli("access", "approve", request_id, "--reviewer", "bo", "--reason", "lawful", home=home)
+    done = cli("validate", spec, "--tenant", "acme", "--request", request_id,
+               "--requester", "sme-dev", "--json", home=home)  # fmt: skip
+    evidence = json.loads(done.stdout)
+    assert evidence["access_request"] == request_id
+    run = MlflowClient(Settings(home=home).tracking_uri).get_run(evidence["run_id"])
+    assert run.data.tags["testbench.access_request"] == request_id
+    runs = [json.loads(line) for line in (home / "tenants" / "acme" / "audit.jsonl").open()]
+    assert any(r.get("action") == "validation.run" and request_id in json.dumps(r) for r in runs)
