@@ -32,6 +32,7 @@ def test_demo_tells_the_whole_story(tmp_path: Path, cli) -> None:
     assert "chain intact" in cli("audit", "verify", "demo", home=home).stdout
 
 
+@pytest.mark.slow  # two minutes: the whole chain on 1,000 persons
 @pytest.mark.cli
 @pytest.mark.mlflow
 @pytest.mark.heavy

@@ -11,7 +11,7 @@ from generators.twin import TwinBuilder
 from generators.twin.holdout import split_holdout
 from testkit.gate_power import NEW_CHECKS, OLD_CHECKS, plant_near_copies, privacy_gate
 
-pytestmark = pytest.mark.heavy
+pytestmark = [pytest.mark.heavy, pytest.mark.slow]  # a 1,500-person lake and twin: minutes
 
 
 @pytest.fixture(scope="module")
