@@ -228,6 +228,9 @@ def bwrap_command(
             command += ["--ro-bind", directory, directory]
     for name in _ETC_FILES:
         command += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    # The private /tmp before the Python binds: a checkout or venv under /tmp (a CI clone)
+    # is then bound on top of it, not hidden by it.
+    command += ["--size", str(limits.file_size_mb * 2**20), "--tmpfs", "/tmp"]
     for path in _python_paths():
         command += ["--ro-bind", path, path]
     command += [
@@ -235,10 +238,6 @@ def bwrap_command(
         "/proc",
         "--dev",
         "/dev",
-        "--size",
-        str(limits.file_size_mb * 2**20),
-        "--tmpfs",
-        "/tmp",
         "--ro-bind",
         str(in_dir),
         SANDBOX_IN,
