@@ -205,7 +205,7 @@ def test_an_exception_with_rows_in_its_message_reaches_the_requester_as_type_and
 
     assert result.returncode != 0
     _assert_clean(result.stdout + result.stderr, home)
-    error = result.stderr.strip().splitlines()[-1]
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert "ValueError" in error and "model.py line" in error, error
     (failed,) = [run for run in _runs(client) if run.info.run_id not in known]
     assert failed.info.status == "FAILED"
