@@ -113,6 +113,8 @@ class TwinBase:
     plans_: dict[str, TablePlan]  # how each table is modelled
     models_: dict[str, TableSynthesizer]  # each table's synthesizer (folded tables have none)
     timings_: dict[str, TableTiming]  # seconds per table; sample_s from the latest sample
+    occasions_: list[Any]  # tables split into occasions or series (occasions.Occasion)
+    lake_relations_: list[Relation]  # the relations as given (relations_ has the split ones)
 
     def _say(self, message: str) -> None:
         if self.progress is not None:

@@ -38,6 +38,7 @@ from generators.relations import Relation
 # pickled with these classes under this module's name.
 from generators.twin.base import Progress, TablePlan, TableTiming
 from generators.twin.fitting import TwinFitting
+from generators.twin.occasions import Occasion, find_occasions, join_occasions, split_occasions
 from generators.twin.sampling import TwinSampling
 
 
@@ -61,6 +62,8 @@ class TwinBuilder(TwinFitting, TwinSampling):
         chunk_rows: rows per sampling task; fixed, so results do not depend on workers.
         anchor_window: days after an event in another table within which rows of a
             table can be anchored to it (0 turns anchors off).
+        occasions: draw the rows of a child table that share a parent and a date as one
+            occasion (:mod:`generators.twin.occasions`); False draws each row on its own.
         latent: Gaussian copulas with empirical marginals and latent correlations
             (:mod:`generators.twin.latent`): the twin's age structure and deaths by age
             follow the real lake, but on the simulated lake the privacy gate's inference
@@ -81,6 +84,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         chunk_rows: int = 50_000,
         anchor_window: float = 365.0,
         latent: bool = False,
+        occasions: bool = True,
         executor: Executor | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -94,6 +98,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         self.chunk_rows = chunk_rows
         self.anchor_window = anchor_window
         self.latent = latent
+        self.occasions = occasions
         self.executor = executor
         self.progress = progress
 
@@ -114,7 +119,16 @@ class TwinBuilder(TwinFitting, TwinSampling):
             relations: foreign keys between them (any depth, several parents, self-references).
             primary_keys: table -> key column; keys are never modelled, only regenerated.
         """
-        self._fit_lake(tables, relations, dict(primary_keys or {}))
+        keys = dict(primary_keys or {})
+        self.lake_relations_ = list(relations)
+        self.occasions_: list[Occasion] = (
+            find_occasions(tables, relations, keys, self.unit_table) if self.occasions else []
+        )
+        for occ in self.occasions_:
+            shared = ", ".join(occ.by)
+            self._say(f"{occ.table}: rows drawn together per {occ.kind} (same {shared})")
+        split = split_occasions(tables, relations, keys, self.occasions_)
+        self._fit_lake(*split)
         return self
 
     def sample(self, scale: float = 1.0, seed: int | None = None) -> dict[str, pd.DataFrame]:
@@ -125,7 +139,25 @@ class TwinBuilder(TwinFitting, TwinSampling):
                 times their fitted rows; children follow their parents).
             seed: sampling seed; defaults to the builder's ``seed``.
         """
-        return self._sample_lake(scale, self.seed if seed is None else seed)
+        drawn = self._sample_lake(scale, self.seed if seed is None else seed)
+        return join_occasions(drawn, getattr(self, "occasions_", []))
+
+    def lake_relations(self) -> list[Relation]:
+        """The foreign keys of the lake as fitted (without the occasions' virtual tables)."""
+        return list(getattr(self, "lake_relations_", self.relations_))
+
+    def table_timings(self) -> dict[str, TableTiming]:
+        """Seconds per lake table; an occasion table's include its occasions'."""
+        out = dict(self.timings_)
+        for occ in getattr(self, "occasions_", []):
+            for name in occ.virtual_tables():
+                extra = out.pop(name, None)
+                if extra is not None:
+                    mine = out.get(occ.table, TableTiming(occ.table, 0.0))
+                    out[occ.table] = TableTiming(
+                        occ.table, mine.fit_s + extra.fit_s, mine.sample_s + extra.sample_s
+                    )
+        return out
 
 
 __all__ = ["TablePlan", "TableTiming", "TwinBuilder"]

@@ -333,7 +333,8 @@ def _code_like(series: pd.Series) -> bool:
 
 
 def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
-    """Columns that are a function of a finer categorical column (region of a municipality).
+    """Columns that are a function of a finer (or one-to-one) categorical column (region of
+    a municipality; a product number of its code).
 
     The coarse column is a code (at most 100 values; 20 for floats, e.g. reference limits of
     a laboratory analysis); the fine column repeats
@@ -356,11 +357,11 @@ def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
     derived: dict[str, tuple[str, dict]] = {}
     for coarse in coarse_columns:
         for fine in fine_columns:
-            if (
-                fine == coarse
-                or fine in derived
-                or frame[fine].nunique() <= frame[coarse].nunique()
-            ):
+            finer = frame[fine].nunique() - frame[coarse].nunique()
+            first = list(frame.columns).index(fine) < list(frame.columns).index(coarse)
+            # Equally fine columns that map one to one (a drug's ATC code and its product
+            # number) are one variable: the later is derived from the earlier.
+            if fine == coarse or fine in derived or finer < 0 or (finer == 0 and not first):
                 continue
             pairs = frame[[fine, coarse]].drop_duplicates()
             if pairs[fine].is_unique:  # each fine value has exactly one coarse value

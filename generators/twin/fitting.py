@@ -43,7 +43,8 @@ from generators.twin.rare import protect_rare
 from generators.twin.stratified import StratifiedSynthesizer, choose_stratum
 from generators.twin.synthesizers import CTX, SDVTableSynthesizer, TableSynthesizer, is_code_like
 
-FitItem = tuple[str, str, pd.DataFrame, set[str], bool]  # table, kind, rows, categorical, latent
+# table, kind, rows, categorical, latent, the column to stratify on (None: chosen from the rows)
+FitItem = tuple[str, str, pd.DataFrame, set[str], bool, str | None]
 
 
 @dataclass
@@ -67,9 +68,9 @@ def _fit_task(item: FitItem) -> tuple[str, Any, float]:
 
 
 def _fit(item: FitItem) -> tuple[str, Any, float]:
-    name, kind, frame, categorical, latent = item
+    name, kind, frame, categorical, latent, preferred = item
     start = time.perf_counter()
-    stratum = choose_stratum(frame, categorical)
+    stratum = preferred if preferred in frame.columns else choose_stratum(frame, categorical)
     model: TableSynthesizer = (
         SDVTableSynthesizer(kind, latent=latent)
         if stratum is None
@@ -92,6 +93,8 @@ class TwinFitting(TwinBase):
         fit = FitData(raw=tables, tables=self._protect(tables, plans, keys), plans=plans)
         self._learn_anchors(fit, keys)
         folded = folded_tables(plans)
+        # A series is modelled per code: how many refills and which pack depend on the drug.
+        strata = {o.name: o.by[0] for o in getattr(self, "occasions_", []) if o.kind == "series"}
         fit_items: list[FitItem] = []
         for name in self.order_:
             if name in folded:
@@ -102,7 +105,14 @@ class TwinFitting(TwinBase):
                 seed = stable_seed(self.seed, name)
                 fit_frame = fit_frame.sample(self.max_fit_rows, random_state=seed)
             fit_items.append(
-                (name, self.synthesizer, fit_frame, plans[name].categorical, self.latent)
+                (
+                    name,
+                    self.synthesizer,
+                    fit_frame,
+                    plans[name].categorical,
+                    self.latent,
+                    strata.get(name),
+                )
             )
             self._say(f"prepared {name}: {len(frame):,} rows, {frame.shape[1]} columns")
         self.models_ = {}
@@ -214,6 +224,13 @@ class TwinFitting(TwinBase):
         )
         for name, target in found.items():
             target.date = str(dates[name])
+            # An anchor that starts no row (it ties with another on the same day, the
+            # conditions of one assessment) is dropped: it has no rows to learn from.
+            labels = self._label(target, fit.raw, self._first_days(target, fit.raw))[0]
+            target.anchors = [a for a in target.anchors if (labels == a.label).any()]
+            target.lift = {a.label: target.lift[a.label] for a in target.anchors}
+            if not target.anchors:
+                continue
             self.anchors_[name] = target
             described = ", ".join(f"{k} ({v}x)" for k, v in target.lift.items())
             self._say(f"anchors of {name}: {described}")

@@ -83,7 +83,7 @@ def twin_schema(store: TwinStore, twin_id: str) -> tuple[list[Relation], dict[st
     """
     with (store.path(twin_id) / "builder.pkl").open("rb") as handle:
         builder = pickle.load(handle)  # our own file, inside the lake boundary
-    relations: list[Relation] = list(builder.relations_)
+    relations: list[Relation] = builder.lake_relations()
     tables = store.tables(twin_id)
     keys: dict[str, str] = {}
     for name, plan in builder.plans_.items():

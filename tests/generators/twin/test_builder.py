@@ -161,7 +161,9 @@ def test_fit_leaves_only_learned_state_and_parameters(fitted) -> None:
     assert learned == {
         "anchors_",
         "keys_",
+        "lake_relations_",
         "models_",
+        "occasions_",
         "order_",
         "plans_",
         "rare_",

@@ -61,3 +61,19 @@ def test_municipality_always_inside_its_region(lake_and_twin) -> None:
     real, twin = lake_and_twin
     regions = dict(zip(real["bef"]["kom"], real["bef"]["reg"], strict=False))
     assert (twin["bef"]["reg"] == twin["bef"]["kom"].map(regions)).all()
+
+
+def test_laboratory_rows_come_in_samples_and_prescriptions_in_refills(lake_and_twin) -> None:
+    # Each row drawn on its own gave a person twenty laboratory days where a real person
+    # has five samples of four analyses, and most of the drugs where a real one has a few;
+    # a classifier told twin persons from real ones by that alone (detection AUC 0.9998).
+    real, twin = lake_and_twin
+
+    def per_sample(lake: dict[str, pd.DataFrame]) -> float:
+        return float(lake["lab"].groupby(["patient_cpr", "samplingdate"]).size().mean())
+
+    def drugs(lake: dict[str, pd.DataFrame]) -> float:
+        return float(lake["lmdb"].groupby("pnr")["atc"].nunique().mean())
+
+    assert per_sample(twin) == pytest.approx(per_sample(real), rel=0.25)
+    assert drugs(twin) == pytest.approx(drugs(real), rel=0.25)
