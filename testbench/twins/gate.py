@@ -338,6 +338,9 @@ def _check(name: str, rule: CheckRule, raw: Estimate | None) -> tuple[GateCheck,
         value, low, high = _number(raw), None, None
     if rule.threshold is None:  # report only: shown, never fails
         return GateCheck(name, value, None, rule.direction, True, low, high), ""
+    if isinstance(raw, Mapping) and raw.get("not_applicable") and value is None:
+        # The attack cannot be made on this lake (the evaluation says why): nothing to fail.
+        return GateCheck(name, None, rule.threshold, rule.direction, True), ""
     sign = ">=" if rule.direction is Direction.MIN else "<="
     limit = f"{rule.direction.value} {rule.threshold:g}"
     reason = ""

@@ -33,6 +33,12 @@ from validation.privacy.twin_membership import METHODS, membership_attack, near_
 ATTACKS = 5000
 SECRETS = ("koen", "civst", "reg")  # columns the inference attack tries to infer, when present
 
+# Why linkability and inference are not measured on a person view of one column.
+ONE_COLUMN = (
+    "the person view has one column: there are no two sources to link and no other "
+    "column to infer it from"
+)
+
 
 def person_view(
     tables: dict[str, pd.DataFrame], relations: list[Relation], unit: str, key: str
@@ -120,15 +126,21 @@ def privacy_checks(
     secrets = [c for c in SECRETS if c in ori.columns] or None
     # More attacks narrow the risk's interval; the control persons bound how many can be made.
     n = min(ATTACKS, len(control))
-    attacks = {
-        "singling_out": singling_out_risk(ori, syn_view, control, n_attacks=n, seed=seed),
-        "linkability": linkability_risk(ori, syn_view, control, n_attacks=n, seed=seed),
-        "inference": inference_risk(ori, syn_view, control, secret=secrets, n_attacks=n, seed=seed),
-    }
+    attacks = {"singling_out": singling_out_risk(ori, syn_view, control, n_attacks=n, seed=seed)}
+    if len(ori.columns) >= 2:  # two sources to link; a column to infer from the others
+        attacks["linkability"] = linkability_risk(ori, syn_view, control, n_attacks=n, seed=seed)
+        attacks["inference"] = inference_risk(
+            ori, syn_view, control, secret=secrets, n_attacks=n, seed=seed
+        )
     out["anonymeter"] = {
         name: {"value": _round(r.value), "low": _round(r.low), "high": _round(r.high)}
         for name, r in attacks.items()
     }
+    for name in ("linkability", "inference"):
+        out["anonymeter"].setdefault(
+            name,
+            {"value": None, "low": None, "high": None, "not_applicable": ONE_COLUMN},
+        )
     out["anonymeter_attacks"] = n
     out["membership"] = membership_evidence(ori, syn_view, control, seed)
     copies = near_copies(ori, syn_view, control)

@@ -191,6 +191,16 @@ CORPUS = [
         key_style="composite",
         notes="a tiny lake: the membership attack raised ValueError (a traceback)",
     ),
+    LakeShape(
+        persons=50,
+        columns=("boolean",),
+        notes="one yes/no column: detection's folds of equal rows left one fold empty",
+    ),
+    LakeShape(
+        persons=50,
+        columns=("int_as_float",),
+        notes="one float column of whole numbers: SDMetrics scored nothing (mean of no scores)",
+    ),
 ]
 
 

@@ -153,6 +153,14 @@ def table_detection(
         [_sample(real[columns], n, rng), _sample(synthetic[columns], n, rng)], ignore_index=True
     )
     fold = _folds(both, folds, rng)
+    y = np.repeat([0, 1], n)
+    # Rows equal in every column share a fold: a table of a few distinct rows (one yes/no
+    # column) cannot give every fold rows to test and both sides to learn from.
+    if any(len(np.unique(y[fold != k])) < 2 or not (fold == k).any() for k in range(folds)):
+        raise FidelityInputError(
+            f"Detection needs more distinct rows: rows equal in every column share one of "
+            f"{folds} folds, and some fold has no test rows or only one side to learn from."
+        )
     # A column with no value in some fold's training rows cannot be binned: leave it out.
     kept = [
         c
@@ -163,7 +171,6 @@ def table_detection(
         raise FidelityInputError("Detection needs a column with values; every shared one is empty.")
     both = both[kept]
     x = encode(both)
-    y = np.repeat([0, 1], n)
     oof = np.zeros(2 * n)
     drops = np.zeros(x.shape[1])
     with threadpool_limits(limits=1):  # OpenMP threads spin on a busy shared machine

@@ -84,6 +84,19 @@ def test_empty_attack_result_fails() -> None:
     assert not decision.passed and "linkability: no value" in decision.reasons[0]
 
 
+def test_an_attack_that_cannot_be_made_on_the_lake_does_not_fail_it() -> None:
+    # A person view of one column: nothing to link, nothing to infer it from. The evaluation
+    # says so; only a value of None with that reason passes (a bare None still fails).
+    reason = "the person view has one column"
+    none = {"value": None, "low": None, "high": None, "not_applicable": reason}
+    decision = PrivacyGate().decide({**PASSING, "linkability": none, "inference": none})
+    assert decision.passed
+    check = next(c for c in decision.checks if c.name == "linkability")
+    assert check.passed and check.value is None
+    sneaky = {"value": 0.5, "low": 0.4, "high": 0.6, "not_applicable": reason}
+    assert not PrivacyGate().decide({**PASSING, "linkability": sneaky}).passed
+
+
 def test_limits_are_inclusive() -> None:
     at_limit = {**PASSING, "quality": 0.8, "exact_copies": 0.01}
     at_limit["singling_out"] = {"value": 0.05, "low": 0.0, "high": 0.10}

@@ -79,3 +79,14 @@ def test_an_empty_column_is_left_out(toy_lake) -> None:
     result = table_detection(real, twin, seed=0)
     assert result.features == 3  # age, sex, region
     assert abs(result.auc - 0.5) < 0.15
+
+
+def test_a_table_of_few_distinct_rows_is_refused_not_crashed() -> None:
+    import pandas as pd
+
+    from validation.fidelity.errors import FidelityInputError
+
+    # One yes/no column: two kinds of rows, so two folds of equal rows for three folds.
+    real = pd.DataFrame({"flag": [True, False] * 25})
+    with pytest.raises(FidelityInputError, match="more distinct rows"):
+        table_detection(real, real.copy(), seed=0)
