@@ -38,7 +38,9 @@ from generators.relations import Relation
 # pickled with these classes under this module's name.
 from generators.twin.base import Progress, TablePlan, TableTiming
 from generators.twin.fitting import TwinFitting
+from generators.twin.graph import find_unit_table
 from generators.twin.occasions import Occasion, find_occasions, join_occasions, split_occasions
+from generators.twin.profiles import PROFILE, person_profiles
 from generators.twin.sampling import TwinSampling
 
 
@@ -64,6 +66,8 @@ class TwinBuilder(TwinFitting, TwinSampling):
             table can be anchored to it (0 turns anchors off).
         occasions: draw the rows of a child table that share a parent and a date as one
             occasion (:mod:`generators.twin.occasions`); False draws each row on its own.
+        profiles: give each person a hidden profile (:mod:`generators.twin.profiles`), a
+            group of persons with alike rows below them, that every table is drawn given.
         latent: Gaussian copulas with empirical marginals and latent correlations
             (:mod:`generators.twin.latent`): the twin's age structure and deaths by age
             follow the real lake, but on the simulated lake the privacy gate's inference
@@ -85,6 +89,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         anchor_window: float = 365.0,
         latent: bool = False,
         occasions: bool = True,
+        profiles: bool = True,
         executor: Executor | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -99,6 +104,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         self.anchor_window = anchor_window
         self.latent = latent
         self.occasions = occasions
+        self.profiles = profiles
         self.executor = executor
         self.progress = progress
 
@@ -121,6 +127,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         """
         keys = dict(primary_keys or {})
         self.lake_relations_ = list(relations)
+        tables = self._with_profiles(tables, relations, keys)
         self.occasions_: list[Occasion] = (
             find_occasions(tables, relations, keys, self.unit_table) if self.occasions else []
         )
@@ -140,7 +147,36 @@ class TwinBuilder(TwinFitting, TwinSampling):
             seed: sampling seed; defaults to the builder's ``seed``.
         """
         drawn = self._sample_lake(scale, self.seed if seed is None else seed)
+        unit = getattr(self, "profile_table_", None)
+        if unit is not None:  # the hidden profile is the builder's, not the lake's
+            drawn[unit] = drawn[unit].drop(columns=[PROFILE])
         return join_occasions(drawn, getattr(self, "occasions_", []))
+
+    def _with_profiles(
+        self, tables: dict[str, pd.DataFrame], relations: list[Relation], keys: dict[str, str]
+    ) -> dict[str, pd.DataFrame]:
+        """The tables with each person's hidden profile as the person table's first column."""
+        self.profile_table_: str | None = None
+        if not self.profiles:
+            return tables
+        try:
+            unit = self.unit_table or find_unit_table(list(tables), relations, keys)
+        except ValueError:
+            return tables  # no person table: fitting says why
+        unit_key = keys.get(unit) or next(
+            (r.parent_column for r in relations if r.parent_table == unit), None
+        )
+        if unit_key is None or PROFILE in tables[unit].columns:
+            return tables
+        profile = person_profiles(
+            tables, relations, keys, unit, unit_key, self.seed, min_size=2 * self.min_persons
+        )
+        if profile is None:
+            return tables
+        self.profile_table_ = unit
+        counts = ", ".join(f"{k} {v:,}" for k, v in profile.value_counts().sort_index().items())
+        self._say(f"person profiles in {unit}: {counts}")
+        return {**tables, unit: pd.concat([profile, tables[unit]], axis=1)}
 
     def lake_relations(self) -> list[Relation]:
         """The foreign keys of the lake as fitted (without the occasions' virtual tables)."""

@@ -39,6 +39,7 @@ from generators.twin.base import (
 )
 from generators.twin.constraints import is_numeric_text, learn_rules, to_days
 from generators.twin.graph import find_unit_table, topological_order, unit_of_rows
+from generators.twin.profiles import PROFILE, ProfiledSynthesizer
 from generators.twin.rare import protect_rare
 from generators.twin.stratified import StratifiedSynthesizer, choose_stratum
 from generators.twin.synthesizers import CTX, SDVTableSynthesizer, TableSynthesizer, is_code_like
@@ -70,11 +71,18 @@ def _fit_task(item: FitItem) -> tuple[str, Any, float]:
 def _fit(item: FitItem) -> tuple[str, Any, float]:
     name, kind, frame, categorical, latent, preferred = item
     start = time.perf_counter()
-    stratum = preferred if preferred in frame.columns else choose_stratum(frame, categorical)
+
+    def make(rows: pd.DataFrame) -> TableSynthesizer:
+        stratum = preferred if preferred in rows.columns else choose_stratum(rows, categorical)
+        if stratum is None:
+            return SDVTableSynthesizer(kind, latent=latent)
+        return StratifiedSynthesizer(stratum, kind, latent=latent)
+
+    given = CTX + PROFILE  # each kind of person gets its own model of the rows below it
     model: TableSynthesizer = (
-        SDVTableSynthesizer(kind, latent=latent)
-        if stratum is None
-        else StratifiedSynthesizer(stratum, kind, latent=latent)
+        ProfiledSynthesizer(given, make)
+        if given in frame.columns and frame[given].nunique() > 1
+        else make(frame)
     )
     model.fit(frame, categorical)
     return name, model, time.perf_counter() - start

@@ -166,6 +166,7 @@ def test_fit_leaves_only_learned_state_and_parameters(fitted) -> None:
         "occasions_",
         "order_",
         "plans_",
+        "profile_table_",
         "rare_",
         "relations_",
         "timings_",
