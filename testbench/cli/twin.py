@@ -33,6 +33,14 @@ def twin_build(
             "(truer ages and deaths; see the README before releasing such a twin).",
         ),
     ] = False,
+    profiles: Annotated[
+        bool,
+        typer.Option(
+            "--profiles",
+            help="Hidden person profiles: a person's tables and visits drawn as one kind of "
+            "person (closer to the lake; see the README before releasing such a twin).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Fit and sample a synthetic twin of a tenant's lake; store it inside the lake boundary."""
@@ -56,6 +64,7 @@ def twin_build(
             seed,
             table or None,
             latent=latent,
+            profiles=profiles,
             executor=executor,
             progress=say,
         )

@@ -55,6 +55,7 @@ class TwinManifest:
     quality_properties: dict[str, float] = field(default_factory=dict)  # per property
     created: str = ""  # ISO time, UTC
     latent: bool = False  # empirical marginals and latent correlations (TwinBuilder(latent=True))
+    profiles: bool = False  # hidden person profiles (TwinBuilder(profiles=True))
 
 
 class TwinStore:
@@ -123,6 +124,7 @@ def build_twin(
     latent: bool = False,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    profiles: bool = False,
 ) -> TwinManifest:
     """Fit a twin on the lake minus a held-out share of units, sample it, score it, store it.
 
@@ -138,6 +140,8 @@ def build_twin(
             (``TwinBuilder(latent=True)``).
         executor: runs the per-table fits and sampling chunks (Ray); serial when None.
         progress: per-step messages.
+        profiles: hidden person profiles every table is drawn given
+            (``TwinBuilder(profiles=True)``).
 
     Returns:
         The stored twin's manifest.
@@ -158,6 +162,7 @@ def build_twin(
         seed=seed,
         unit_table=unit,
         latent=latent,
+        profiles=profiles,
         executor=executor,
         progress=say,
     )
@@ -181,6 +186,7 @@ def build_twin(
         quality_properties={k: round(v, 4) for k, v in fidelity.properties.items()},
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         latent=latent,
+        profiles=profiles,
     )
     key = unit_key(relations, unit, keys)
     held = pd.DataFrame({"twin_id": twin_id, "unit_key": holdout[unit][key].astype(str).to_numpy()})

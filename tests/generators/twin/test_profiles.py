@@ -72,8 +72,8 @@ def test_profiles_group_persons_by_what_lies_below_them() -> None:
 def test_the_twin_keeps_a_persons_tests_and_drugs_together() -> None:
     lake = _lake(2400, seed=1)
     real = _metformin_among_hba1c(lake)
-    with_profiles = TwinBuilder(seed=3).fit(lake, RELATIONS, KEYS)
-    without = TwinBuilder(seed=3, profiles=False).fit(lake, RELATIONS, KEYS)
+    with_profiles = TwinBuilder(seed=3, profiles=True).fit(lake, RELATIONS, KEYS)
+    without = TwinBuilder(seed=3).fit(lake, RELATIONS, KEYS)  # the default: none
     twin, independent = with_profiles.sample(), without.sample()
     assert list(twin["persons"].columns) == list(lake["persons"].columns)  # profile hidden
     assert real == 1.0
