@@ -332,7 +332,11 @@ def encode(frame: pd.DataFrame) -> np.ndarray:
 def lake_relations(
     metadata: Mapping[str, Any], names: list[str]
 ) -> list[tuple[str, str, str, str]]:
-    """(child table, child column, parent table, parent column) for relations among ``names``."""
+    """(child table, child column, parent table, parent column) for relations among ``names``.
+
+    A table's reference to itself (an earlier visit) is left out: it ties no row to a
+    person, and walking up from a table through it would never end.
+    """
     return [
         (
             r["child_table_name"],
@@ -341,7 +345,9 @@ def lake_relations(
             r["parent_primary_key"],
         )
         for r in metadata.get("relationships", [])
-        if r["child_table_name"] in names and r["parent_table_name"] in names
+        if r["child_table_name"] in names
+        and r["parent_table_name"] in names
+        and r["child_table_name"] != r["parent_table_name"]
     ]
 
 

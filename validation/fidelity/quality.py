@@ -19,6 +19,17 @@ def property_scores(properties: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def without_self_references(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The metadata less relationships of a table to itself (an earlier visit), which
+    SDMetrics' multi-table reports cannot score (they fail looking up a column)."""
+    relationships = [
+        r
+        for r in metadata.get("relationships", [])
+        if r.get("parent_table_name") != r.get("child_table_name")
+    ]
+    return {**metadata, "relationships": relationships}
+
+
 @dataclass(frozen=True)
 class FidelityResult:
     """Scores between 0 (unlike) and 1 (identical distributions)."""
@@ -50,7 +61,7 @@ def quality_report(
         # A lake SDMetrics cannot score (one column it does not type) gives a mean of no
         # scores: the overall score is then NaN, which the callers report as not scored.
         warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
-        report.generate(real, synthetic, metadata, verbose=False)
+        report.generate(real, synthetic, without_self_references(metadata), verbose=False)
     properties = report.get_properties()
     shapes = report.get_details("Column Shapes")
     per_table = shapes.groupby("Table")["Score"].mean().to_dict() if len(shapes) else {}

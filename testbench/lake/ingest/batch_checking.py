@@ -219,7 +219,6 @@ class Checking:
         today: the day that counts as today.
 
     Raises:
-        IngestError: a foreign key points at ``table`` itself.
         UnknownParentTable: a declared foreign key's parent table is not in the lake.
     """
 
@@ -234,7 +233,9 @@ class Checking:
         pseudonym_key: str,
         today: date | None,
     ) -> None:
-        checked, self.unchecked = parents_present(plan.foreign_keys, set(declared), tables, table)
+        checked, self.unchecked, self.own = parents_present(
+            plan.foreign_keys, set(declared), tables, table
+        )
         self.rows = rows
         self.plan = replace(plan, foreign_keys=tuple(checked))
         self.parents: Future[dict[str, ParentKeys]] = Future()

@@ -90,19 +90,19 @@ class TakenKeys:
 
 def parents_present(
     fks: Sequence[ForeignKey], declared: set[ForeignKey], tables: Sequence[str], table: str
-) -> tuple[list[ForeignKey], list[ForeignKey]]:
-    """Foreign keys whose parent is in the lake, and contract ones whose parent is not yet.
+) -> tuple[list[ForeignKey], list[ForeignKey], list[ForeignKey]]:
+    """Foreign keys whose parent is in the lake, contract ones whose parent is not yet, and
+    those that point at the table being ingested (checked once it is written, see
+    :func:`dangling_self_references`).
 
     Raises:
         UnknownParentTable: a declared foreign key's parent table is not in the lake.
     """
-    checked, unchecked = [], []
+    checked, unchecked, own = [], [], []
     for fk in fks:
         if fk.parent_table == table:
-            raise IngestError(
-                f"foreign key {fk} points at the table being ingested; ingestion checks "
-                "references against another table already in the lake"
-            )
+            own.append(fk)  # an earlier visit, a referral's predecessor: the rows decide
+            continue
         if fk.parent_table in tables:
             checked.append(fk)
         elif fk in declared:
@@ -112,7 +112,44 @@ def parents_present(
             )
         else:  # a contract's reference: checked once the parent has been ingested
             unchecked.append(fk)
-    return checked, unchecked
+    return checked, unchecked, own
+
+
+def dangling_self_references(
+    con: duckdb.DuckDBPyConnection, table: str, fks: Sequence[ForeignKey]
+) -> list[ForeignKey]:
+    """Of ``table``'s foreign keys into itself, those with a value that no row of the
+    written table holds in the referenced column (missing values refer to nothing).
+
+    Raises:
+        IngestError: the referenced column is not in the table.
+    """
+    columns = {
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_catalog = 'lake' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    dangling = []
+    for fk in fks:
+        if fk.parent_column not in columns:
+            raise IngestError(
+                f"foreign key {fk}: table {table!r} has no column {fk.parent_column!r}"
+            )
+        child, parent, name = (
+            quote_ident(fk.column),
+            quote_ident(fk.parent_column),
+            f"lake.{quote_ident(table)}",
+        )
+        missing = con.execute(
+            f"SELECT count(*) FROM {name} WHERE {child} IS NOT NULL AND {child} NOT IN "
+            f"(SELECT {parent} FROM {name} WHERE {parent} IS NOT NULL)"
+        ).fetchone()
+        if missing and missing[0]:
+            dangling.append(fk)
+    return dangling
 
 
 def parent_keys(lake: Lake, fks: Sequence[ForeignKey]) -> dict[str, pd.Series]:

@@ -66,6 +66,7 @@ from testbench.lake.ingest.fingerprints import (
     Fingerprint,
     fingerprint,
 )
+from testbench.lake.ingest.key_checks import dangling_self_references
 from testbench.lake.ingest.planning import parse_foreign_key, plan_columns
 from testbench.lake.ingest.pseudonyms import safe_name
 from testbench.lake.ingest.quarantine import (
@@ -319,7 +320,7 @@ def _check_and_write(
         plan, totals, hashes = checking.plan, checking.totals, checking.hashes
         relations = [
             Relation(table, fk.column, fk.parent_table, fk.parent_column)
-            for fk in plan.foreign_keys
+            for fk in (*plan.foreign_keys, *checking.own)
         ]
         ingest_id = uuid.uuid4().hex[:12]
         at = datetime.now(UTC).replace(tzinfo=None)
@@ -334,6 +335,11 @@ def _check_and_write(
             if checking.refused:
                 tx.abandon()
                 return None
+            for fk in dangling_self_references(tx.con, table, checking.own):
+                raise IngestError(  # leaving the block rolls the transaction back
+                    f"foreign key {fk}: some rows point at {fk.parent_column} values that no "
+                    f"row of {table} holds; nothing was ingested"
+                )
             say(f"recording {table}'s keys, quarantine and hash")
             report = IngestReport(
                 table=table,
