@@ -282,6 +282,7 @@ def test_a_table_without_a_primary_key_is_refused_in_one_line(tmp_path: Path, cl
 
 
 @pytest.mark.cli
+@pytest.mark.slow  # 30 s; the corpus's 50-person shapes check the refusal through the library
 def test_a_tiny_lake_is_refused_in_one_line_at_evaluation(tmp_path: Path, cli) -> None:
     home = tmp_path / "home"
     shape = LakeShape(persons=50, columns=("number", "category"))

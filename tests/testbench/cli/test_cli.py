@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from mlflow.tracking import MlflowClient
 
 from testbench.audit import AuditLog
@@ -221,6 +222,7 @@ def test_twin_build_json_names_tables_rows_and_seconds(tmp_path: Path, cli) -> N
     assert "twin.build" in actions
 
 
+@pytest.mark.slow  # 18 s for an opt-in flag; the JSON build test covers twin build
 def test_twin_build_latent_is_recorded_in_the_manifest(tmp_path: Path, cli) -> None:
     home = tmp_path / "home"
     cli("tenant", "create", "small", home=home)
