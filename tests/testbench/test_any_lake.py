@@ -90,9 +90,10 @@ def make_files(shape: LakeShape, folder: Path) -> list[tuple[str, Path, str | No
     rng = np.random.default_rng(shape.seed)
     folder.mkdir(parents=True, exist_ok=True)
     ids = _keys(shape.key_style, "P", shape.persons)
-    persons = pd.DataFrame({"pid": ids})
-    for i, kind in enumerate(shape.columns):
-        persons[f"c{i}_{kind}"] = _column(kind, shape.persons, rng)
+    columns = {
+        f"c{i}_{kind}": _column(kind, shape.persons, rng) for i, kind in enumerate(shape.columns)
+    }
+    persons = pd.concat([pd.DataFrame({"pid": ids}), pd.DataFrame(columns)], axis=1)  # at once
     out = []
     path = folder / f"{shape.person_table}.parquet"
     persons.to_parquet(path, index=False)
@@ -195,6 +196,12 @@ CORPUS = [
         persons=50,
         columns=("boolean",),
         notes="one yes/no column: detection's folds of equal rows left one fold empty",
+    ),
+    LakeShape(
+        persons=141,
+        columns=("rare_category",),
+        notes="one rare category column: a constant twin view made the density attack's "
+        "PCA divide by zero",
     ),
     LakeShape(
         persons=50,

@@ -252,7 +252,12 @@ def _density_scores(
     """``log p_twin - log p_reference``: Gaussian kernel densities on whitened components."""
     assert features is not None
     syn_x, ref_x, query_x = (_expand(m, features) for m in (syn, reference, attacked))
-    components = max(1, min(MAX_COMPONENTS, syn_x.shape[1], len(ref_x) - 1))
+    # Only the directions the twin varies in: a twin of one constant column (a rare category
+    # dropped, the rest one value) gives the attacker nothing, and PCA would divide by zero.
+    rank = int(np.linalg.matrix_rank(syn_x - syn_x.mean(axis=0))) if len(syn_x) > 1 else 0
+    if rank == 0:
+        return np.zeros(len(query_x))
+    components = max(1, min(MAX_COMPONENTS, rank, len(ref_x) - 1))
     pca = PCA(n_components=components, whiten=True, random_state=0).fit(syn_x)
     syn_z, ref_z, query_z = (pca.transform(x) for x in (syn_x, ref_x, query_x))
     log_twin = KernelDensity(bandwidth="scott").fit(syn_z).score_samples(query_z)
