@@ -226,22 +226,23 @@ class TwinSampling(TwinBase):
         seed: int,
     ) -> pd.DataFrame:
         rng = np.random.default_rng(stable_seed(seed, plan.name, "keys"))
-        result = pd.DataFrame(index=frame.index)
+        columns: dict[str, Any] = {}  # gathered, then made a frame at once (wide tables)
         for col in plan.generated:
-            result[col] = _fresh_keys(plan.dtypes[col], len(frame), rng)
+            columns[col] = _fresh_keys(plan.dtypes[col], len(frame), rng)
         if plan.parent is not None:
             parent_keys = out[plan.parent.parent_table][plan.parent.parent_column].to_numpy()
-            result[plan.parent.child_column] = parent_keys[frame["__parent_row__"].to_numpy()]
+            columns[plan.parent.child_column] = parent_keys[frame["__parent_row__"].to_numpy()]
         for col in plan.modelled:
-            result[col] = frame[col].to_numpy()
+            columns[col] = frame[col].to_numpy()
         for rel in plan.other_refs:
-            pool = result if rel.parent_table == plan.name else out[rel.parent_table]
-            result[rel.child_column] = _references(
-                pool[rel.parent_column].to_numpy(),
+            pool = columns if rel.parent_table == plan.name else out[rel.parent_table]
+            columns[rel.child_column] = _references(
+                np.asarray(pool[rel.parent_column]),
                 len(frame),
                 plan.null_rate[rel.child_column],
                 rng,
             )
+        result = pd.DataFrame(columns, index=frame.index)
         return _restore(result[plan.columns], plan.dtypes)
 
     def _unfold(

@@ -157,7 +157,8 @@ def evaluate_twin(
     timings["total"] = time.perf_counter() - started
     checked["seconds"] = {k: round(v, 2) for k, v in timings.items()}
 
-    drift = {t: fidelity.drift_html(t) for t in fidelity.drift}
+    # A table Evidently could not draw (one mostly-missing column) has no page of its own.
+    drift = {t: result.html for t, result in fidelity.drift.items() if result.html}
     report = report_html(checked)
     folder = _write(settings, store, tenant, subject, twin_id, checked, report, drift)
     return TwinEvaluation(checked, decision, report, drift, folder, timings)

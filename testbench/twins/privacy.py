@@ -23,6 +23,7 @@ from validation.privacy import (
 )
 from validation.privacy.anonymeter import inference_risk, linkability_risk, singling_out_risk
 from validation.privacy.copies import exact_copies, rare_category_leakage
+from validation.privacy.errors import AttackInputError
 from validation.privacy.person_summary import person_summary
 from validation.privacy.twin_membership import METHODS, membership_attack, near_copies
 
@@ -94,11 +95,20 @@ def privacy_checks(
         categories = [c for c in compared if not _numbers_as_text(real[c])]
         leak = rare_category_leakage(real[categories], syn[categories], min_count)
         out["tables"][name] = {
-            "exact_copies": round(exact_copies(real, syn, compared), 6) if compared else None,
+            "exact_copies": (
+                round(exact_copies(real, syn, compared), 6)
+                if compared and real[compared].notna().any().any()
+                else None
+            ),
             "rare_leakage": round(float(leak.share), 6),
         }
     out["rare_leakage"] = max((t["rare_leakage"] for t in out["tables"].values()), default=0.0)
     ori, control, syn_view = compared_views(training, holdout, twin, relations, unit, key)
+    if not ori.notna().any().any():
+        raise AttackInputError(
+            "the person view has no value in any column (all missing): there is nothing to "
+            "compare or attack; ingest the columns with values"
+        )
     out["exact_copies"] = round(exact_copies(ori, syn_view), 6)
     out["person_view"] = {"columns": len(ori.columns), "training": len(ori), "twin": len(syn_view)}
 

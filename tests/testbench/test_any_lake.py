@@ -204,6 +204,16 @@ CORPUS = [
         "PCA divide by zero",
     ),
     LakeShape(
+        persons=141,
+        columns=("all_missing",),
+        notes="one all-missing column: exact copies had no column to compare (a traceback)",
+    ),
+    LakeShape(
+        persons=98,
+        columns=("mostly_missing",),
+        notes="one mostly-missing column: Evidently drew no drift page, which was required",
+    ),
+    LakeShape(
         persons=50,
         columns=("int_as_float",),
         notes="one float column of whole numbers: SDMetrics scored nothing (mean of no scores)",
@@ -216,6 +226,8 @@ def test_corpus_shapes_go_through_the_chain(shape: LakeShape, tmp_path: Path) ->
     outcome = run_chain(shape, tmp_path)
     if shape.persons < 100:  # 20 held-out persons at least, for the membership attack
         assert "larger lake" in str(outcome.get("refused", "larger lake")), outcome
+    elif set(shape.columns) == {"all_missing"} and not shape.children:  # nothing to measure
+        assert "no value in any column" in str(outcome.get("refused")), outcome
     else:
         assert "refused" not in outcome, outcome
 
