@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from common.executor import Executor, SerialExecutor
@@ -74,6 +75,18 @@ def mask_absent(plan: TablePlan, frame: pd.DataFrame) -> pd.DataFrame:
         for col in [c for c in frame.columns if c.startswith(f"{FLAT}{child}__")]:
             frame.loc[absent, col] = None
     return frame
+
+
+def fresh_keys(dtype: Any, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` unique keys of ``dtype``'s kind: 1 to n for integers, else random hex text."""
+    if pd.api.types.is_integer_dtype(dtype):
+        return np.arange(1, n + 1, dtype=np.int64)
+    # 16 hex characters, the shape of a lake pseudonym, drawn at random (never a real one).
+    while True:
+        values = rng.integers(0, 2**63, size=n, dtype=np.int64)
+        keys = np.char.zfill(np.char.mod("%x", values), 16)
+        if len(np.unique(keys)) == n:
+            return keys.astype(object)
 
 
 def folded_tables(plans: dict[str, TablePlan]) -> set[str]:

@@ -234,18 +234,21 @@ class TwinFitting(TwinBase):
             target.date = str(dates[name])
             # An anchor that starts no row (it ties with another on the same day, the
             # conditions of one assessment) is dropped: it has no rows to learn from.
-            labels = self._label(target, fit.raw, self._first_days(target, fit.raw))[0]
-            target.anchors = [a for a in target.anchors if (labels == a.label).any()]
+            first = self._first_days(target, fit.raw)
+            labels = self._label(target, fit.raw, first)
+            target.anchors = [a for a in target.anchors if (labels[0] == a.label).any()]
             target.lift = {a.label: target.lift[a.label] for a in target.anchors}
             if not target.anchors:
                 continue
             self.anchors_[name] = target
             described = ", ".join(f"{k} ({v}x)" for k, v in target.lift.items())
             self._say(f"anchors of {name}: {described}")
-            for kind, source in (("raw", fit.raw), ("fit", tables)):
-                first = self._first_days(target, source)
-                fit.events[(kind, name)] = first
-                fit.labels[(kind, name)] = self._label(target, source, first)
+            # A dropped anchor held no row, so the labels above stand; its column of first
+            # days is never read (the count models go by ``target.anchors``).
+            fit.events[("raw", name)], fit.labels[("raw", name)] = first, labels
+            first = self._first_days(target, tables)
+            fit.events[("fit", name)] = first
+            fit.labels[("fit", name)] = self._label(target, tables, first)
 
     def _label(
         self, target: TargetAnchors, tables: dict[str, pd.DataFrame], first: pd.DataFrame

@@ -117,3 +117,12 @@ def unit_of_rows(
         child = tables[name][rel.child_column]
         out[name] = pd.Series(child.map(lookup).to_numpy(), index=child.index)
     return out
+
+
+def key_columns(relations: list[Relation], keys: Mapping[str, str]) -> set[tuple[str, str]]:
+    """(table, column) of every key: declared primary keys, and both ends of each relation."""
+    return (
+        {(table, column) for table, column in keys.items()}
+        | {(r.parent_table, r.parent_column) for r in relations}
+        | {(r.child_table, r.child_column) for r in relations}
+    )

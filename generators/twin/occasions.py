@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from generators.relations import Relation
+from generators.twin.base import fresh_keys, stable_seed
+from generators.twin.graph import key_columns
 
 KEY = "__occasion__"  # key of an occasion, and the rows' reference to it
 # Virtual tables are named with a prefix (``__occasions__lab``), never ``lab__...``: a table
@@ -98,11 +100,7 @@ def find_occasions(
     Columns that one value per group fixes (``FIXED`` of groups) move to the group.
     """
     found: list[Occasion] = []
-    key_columns = (
-        {(t, c) for t, c in keys.items()}
-        | {(r.parent_table, r.parent_column) for r in relations}
-        | {(r.child_table, r.child_column) for r in relations}
-    )
+    keyed = key_columns(relations, keys)
     for name, frame in tables.items():
         if name == unit or name.startswith((OCCASIONS, SERIES, PANEL)) or KEY in frame.columns:
             continue
@@ -113,7 +111,7 @@ def find_occasions(
         fk = rel.child_column
         if fk not in frame.columns or len(frame) < 2 or frame[fk].isna().all():
             continue
-        free = [c for c in frame.columns if (name, c) not in key_columns]
+        free = [c for c in frame.columns if (name, c) not in keyed]
         dates = [c for c in free if pd.api.types.is_datetime64_any_dtype(frame[c])]
         columns = tuple(frame.columns)
         if len(dates) == 1:
@@ -296,19 +294,8 @@ def join_occasions(
         joined = rows.drop(columns=[KEY]).reset_index(drop=True)
         for col in (fk, *occ.moved):
             joined[col] = events[col].iloc[at].reset_index(drop=True)
-        if occ.key is not None and len(parts) > 1:
-            joined[occ.key] = _fresh(joined[occ.key], occ.table)
+        if occ.key is not None and len(parts) > 1:  # each panel table made its own keys
+            rng = np.random.default_rng(stable_seed(occ.table, "keys"))
+            joined[occ.key] = fresh_keys(joined[occ.key].dtype, len(joined), rng)
         out[occ.table] = joined[list(occ.columns)]
     return out
-
-
-def _fresh(keys: pd.Series, table: str) -> np.ndarray:
-    """Unique keys of the same kind for every row (each panel table made its own)."""
-    n = len(keys)
-    if pd.api.types.is_integer_dtype(keys):
-        return np.arange(1, n + 1, dtype=keys.dtype)
-    rng = np.random.default_rng(int.from_bytes(table.encode()[:8].ljust(8, b"_"), "little"))
-    while True:  # 16 hex characters, drawn at random, as the builder makes text keys
-        values = np.char.zfill(np.char.mod("%x", rng.integers(0, 2**63, n, dtype=np.int64)), 16)
-        if len(np.unique(values)) == n:
-            return values.astype(object)

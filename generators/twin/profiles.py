@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from generators.relations import Relation
-from generators.twin.graph import topological_order, unit_of_rows
+from generators.twin.graph import key_columns, topological_order, unit_of_rows
 
 PROFILE = "__profile__"  # the hidden column of the person table
 MAX_GROUPS = 4  # most profiles
@@ -57,11 +57,7 @@ def person_profiles(
     order = topological_order(list(tables), relations)
     owners = unit_of_rows(tables, relations, order, unit, unit_key)
     index = pd.Index(persons[unit_key].to_numpy())
-    key_columns = (
-        {(t, c) for t, c in keys.items()}
-        | {(r.child_table, r.child_column) for r in relations}
-        | {(r.parent_table, r.parent_column) for r in relations}
-    )
+    keyed = key_columns(relations, keys)
     features: list[np.ndarray] = []
     for name, owner in owners.items():
         if name == unit:
@@ -70,7 +66,7 @@ def person_profiles(
         rows = owner.value_counts().reindex(index).fillna(0).to_numpy(dtype=float)
         features.append(np.log1p(rows))
         for col in frame.columns:
-            if (name, col) in key_columns or not _code_like(frame[col]):
+            if (name, col) in keyed or not _code_like(frame[col]):
                 continue
             top = frame[col].value_counts().index[:TOP_CODES]
             for value in top:

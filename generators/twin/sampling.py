@@ -24,6 +24,7 @@ from generators.twin.base import (
     TableTiming,
     TwinBase,
     folded_tables,
+    fresh_keys,
     mask_absent,
     stable_seed,
 )
@@ -228,7 +229,7 @@ class TwinSampling(TwinBase):
         rng = np.random.default_rng(stable_seed(seed, plan.name, "keys"))
         columns: dict[str, Any] = {}  # gathered, then made a frame at once (wide tables)
         for col in plan.generated:
-            columns[col] = _fresh_keys(plan.dtypes[col], len(frame), rng)
+            columns[col] = fresh_keys(plan.dtypes[col], len(frame), rng)
         if plan.parent is not None:
             parent_keys = out[plan.parent.parent_table][plan.parent.parent_column].to_numpy()
             columns[plan.parent.child_column] = parent_keys[frame["__parent_row__"].to_numpy()]
@@ -258,7 +259,7 @@ class TwinSampling(TwinBase):
             result[col] = frame[f"{FLAT}{plan.name}__{col}"].to_numpy()[present]
         rng = np.random.default_rng(stable_seed(plan.name, len(result)))
         for col in plan.generated:
-            result[col] = _fresh_keys(plan.dtypes[col], len(result), rng)
+            result[col] = fresh_keys(plan.dtypes[col], len(result), rng)
         return _restore(result[plan.columns], plan.dtypes)
 
 
@@ -280,17 +281,6 @@ def _restore(frame: pd.DataFrame, dtypes: dict[str, Any]) -> pd.DataFrame:
         except (TypeError, ValueError):
             continue  # keep the sampled type rather than fail the whole twin
     return frame
-
-
-def _fresh_keys(dtype: Any, n: int, rng: np.random.Generator) -> np.ndarray:
-    if pd.api.types.is_integer_dtype(dtype):
-        return np.arange(1, n + 1, dtype=np.int64)
-    # 16 hex characters, the shape of a lake pseudonym, drawn at random (never a real one).
-    while True:
-        values = rng.integers(0, 2**63, size=n, dtype=np.int64)
-        keys = np.char.zfill(np.char.mod("%x", values), 16)
-        if len(np.unique(keys)) == n:
-            return keys.astype(object)
 
 
 def _references(keys: np.ndarray, n: int, null_rate: float, rng: np.random.Generator) -> np.ndarray:

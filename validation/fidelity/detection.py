@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from validation.fidelity.columns import metadata_dict
 from validation.fidelity.errors import FidelityInputError
+from validation.fidelity.quality import without_self_references
 from validation.performance import auroc, bootstrap_ci
 from validation.privacy.person_summary import as_number, column_kinds, person_profile
 
@@ -344,10 +345,8 @@ def lake_relations(
             r["parent_table_name"],
             r["parent_primary_key"],
         )
-        for r in metadata.get("relationships", [])
-        if r["child_table_name"] in names
-        and r["parent_table_name"] in names
-        and r["child_table_name"] != r["parent_table_name"]
+        for r in without_self_references(dict(metadata))["relationships"]
+        if r["child_table_name"] in names and r["parent_table_name"] in names
     ]
 
 
