@@ -172,6 +172,7 @@ def build_twin(
     say(f"twin fitted and sampled in {time.perf_counter() - start:.1f} s; scoring fidelity")
     fidelity = quality_report(training, twin, build_metadata(training, relations, keys))
     twin_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    timings = builder.table_timings()
     manifest = TwinManifest(
         twin_id=twin_id,
         tenant=tenant.name,
@@ -180,8 +181,8 @@ def build_twin(
         unit_table=unit,
         holdout_share=holdout_share,
         rows={n: len(f) for n, f in twin.items()},
-        fit_s={n: round(t.fit_s, 3) for n, t in builder.table_timings().items()},
-        sample_s={n: round(t.sample_s, 3) for n, t in builder.table_timings().items()},
+        fit_s={n: round(t.fit_s, 3) for n, t in timings.items()},
+        sample_s={n: round(t.sample_s, 3) for n, t in timings.items()},
         quality=round(fidelity.overall, 4),
         quality_properties={k: round(v, 4) for k, v in fidelity.properties.items()},
         created=datetime.now(UTC).isoformat(timespec="seconds"),

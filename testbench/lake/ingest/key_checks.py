@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from testbench.lake.hashing import quote_ident
+from testbench.lake.hashing import quote_ident, table_columns
 from testbench.lake.ingest.contracts import ForeignKey
 from testbench.lake.ingest.errors import IngestError, UnknownParentTable
 from testbench.lake.ingest.value_checks import ColumnVerdict
@@ -124,14 +124,7 @@ def dangling_self_references(
     Raises:
         IngestError: the referenced column is not in the table.
     """
-    columns = {
-        row[0]
-        for row in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_catalog = 'lake' AND table_name = ?",
-            [table],
-        ).fetchall()
-    }
+    columns = {column for column, _ in table_columns(con, table)}
     dangling = []
     for fk in fks:
         if fk.parent_column not in columns:
@@ -170,14 +163,7 @@ def parent_keys_in(
     """:func:`parent_keys` on an open connection to the lake."""
     out = {}
     for fk in fks:
-        columns = [
-            row[0]
-            for row in con.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_catalog = 'lake' AND table_name = ? ORDER BY ordinal_position",
-                [fk.parent_table],
-            ).fetchall()
-        ]
+        columns = [column for column, _ in table_columns(con, fk.parent_table)]
         if fk.parent_column not in columns:
             raise UnknownParentTable(
                 f"foreign key {fk}: table {fk.parent_table!r} has no column "

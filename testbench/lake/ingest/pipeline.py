@@ -335,8 +335,10 @@ def _check_and_write(
             if checking.refused:
                 tx.abandon()
                 return None
-            for fk in dangling_self_references(tx.con, table, checking.own):
-                raise IngestError(  # leaving the block rolls the transaction back
+            dangling = dangling_self_references(tx.con, table, checking.own)
+            if dangling:  # leaving the block with an error rolls the transaction back
+                fk = dangling[0]
+                raise IngestError(
                     f"foreign key {fk}: some rows point at {fk.parent_column} values that no "
                     f"row of {table} holds; nothing was ingested"
                 )
