@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from common.numbers import to_numbers
+
 DAY_NS = 86_400 * 10**9
 # Reparametrised column names; they never clash with lake columns.
 DELTA = "__delta__"
@@ -36,7 +38,7 @@ def is_numeric_text(series: pd.Series) -> bool:
     values = series.dropna()
     if values.nunique() <= 20:
         return False
-    numbers = pd.to_numeric(values.astype(str).str.replace(",", ".", regex=False), errors="coerce")
+    numbers = to_numbers(values)
     if not len(values) or float(numbers.notna().mean()) < 0.8:
         return False
     # Codes written with digits (municipality "101", product numbers) are whole numbers;
@@ -47,10 +49,7 @@ def is_numeric_text(series: pd.Series) -> bool:
 
 def _split_numeric_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = series.astype(object)
-    numbers = pd.to_numeric(
-        text.where(text.notna(), None).astype(str).str.replace(",", ".", regex=False),
-        errors="coerce",
-    )
+    numbers = to_numbers(text)
     tokens = text.where(numbers.isna() & text.notna(), None)
     return numbers, tokens
 

@@ -18,6 +18,7 @@ from rdt.transformers import UniformEncoder
 from rdt.transformers.utils import fill_nan_with_none
 from scipy import stats
 
+from common.numbers import to_numbers
 from generators.twin.latent import EmpiricalMarginal, conditional_latent, latent_correlation
 
 SYNTHESIZERS = ("gaussian_copula", "ctgan", "tvae")
@@ -133,7 +134,7 @@ def scaled_order(frame: pd.DataFrame, col: str, columns: dict[str, Any]) -> list
         if meta["sdtype"] in ("numerical", "datetime") or (
             meta["sdtype"] == "categorical" and pd.api.types.is_numeric_dtype(values)
         ):
-            numbers = pd.to_numeric(values, errors="coerce").astype(float)
+            numbers = to_numbers(values)
             spread = numbers.std()
             if spread and np.isfinite(spread):
                 parts.append(((numbers - numbers.mean()) / spread).fillna(0.0).rename(other))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from common.numbers import to_numbers
 from generators.relations import Relation
 from validation.privacy import (
     dcr,
@@ -186,7 +187,7 @@ def _numbers_as_text(column: pd.Series) -> bool:
     present = column.dropna()
     if present.empty:
         return False
-    numeric = pd.to_numeric(present.astype(str).str.replace(",", "."), errors="coerce")
+    numeric = to_numbers(present)
     return bool(numeric.notna().mean() >= 0.9)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from common.numbers import to_numbers
 from validation.fidelity.columns import (
     as_days,
     as_labels,
@@ -77,7 +78,7 @@ def _prepare(frame: pd.DataFrame, sdtypes: Mapping[str, str]) -> pd.DataFrame:
         if sdtype == "datetime":
             out[col] = as_days(frame[col])
         elif sdtype == "numerical":
-            out[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+            out[col] = to_numbers(frame[col])
         else:
             out[col] = as_labels(frame[col])
     return pd.DataFrame(out, index=frame.index)

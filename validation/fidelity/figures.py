@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from common.numbers import to_numbers
 from validation.fidelity.bins import MISSING, Binned, category_bins, date_bins, number_bins
 from validation.fidelity.columns import as_datetimes, as_labels, compared_columns, metadata_dict
 
@@ -109,10 +110,8 @@ def compare_column(
     if sdtype == "datetime":
         real_values, synthetic_values = as_datetimes(real), as_datetimes(synthetic)
     elif sdtype == "numerical":
-        real_values = pd.to_numeric(real, errors="coerce").replace([np.inf, -np.inf], np.nan)
-        synthetic_values = pd.to_numeric(synthetic, errors="coerce").replace(
-            [np.inf, -np.inf], np.nan
-        )
+        real_values = to_numbers(real).replace([np.inf, -np.inf], np.nan)
+        synthetic_values = to_numbers(synthetic).replace([np.inf, -np.inf], np.nan)
     else:
         real_values, synthetic_values = real, synthetic
     real_present, synthetic_present = real_values.dropna(), synthetic_values.dropna()

@@ -36,6 +36,7 @@ import polars as pl
 from anonymeter.evaluators import InferenceEvaluator, LinkabilityEvaluator, SinglingOutEvaluator
 from anonymeter.stats.confidence import EvaluationResults
 
+from common.numbers import to_numbers
 from validation.privacy.errors import AttackInputError
 
 # Defaults sized for a 20,000-person table of 27 columns (15,000 real, 5,000 holdout) on 2
@@ -336,7 +337,7 @@ def _attackable(values: pd.Series, like: pd.Series) -> pd.Series:
     elif pd.api.types.is_timedelta64_dtype(like):
         return pd.to_timedelta(values, errors="coerce") / pd.Timedelta(days=1)
     elif pd.api.types.is_numeric_dtype(like):
-        return pd.to_numeric(values, errors="coerce").astype(float)
+        return to_numbers(values)
     text = values.astype(object).where(values.notna(), MISSING)
     return text.map(str).astype(object)
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from common.numbers import to_numbers
+
 # An integer column with at least this share of distinct values is taken for a key.
 _KEY_LIKE_DISTINCT_SHARE = 0.9
 
@@ -308,8 +310,7 @@ def as_number(values: pd.Series) -> pd.Series:
     """Numbers, from text too (a decimal comma is read as a point); others become NaN."""
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
-    text = values.astype("string").str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype(float)
+    return to_numbers(values)
 
 
 def _mostly_numbers(values: pd.Series) -> bool:

@@ -36,7 +36,9 @@ class ColumnType(StrEnum):
 
 
 INT_TEXT = re.compile(r"[+-]?\d+(?:\.0+)?")
-FLOAT_TEXT = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+# The exponent has at most three digits: pandas' parser crashes the process on longer ones
+# (see common.numbers); such a text stays text.
+FLOAT_TEXT = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d{1,3})?")
 TIMEZONE_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 # ISO 8601 as exports write it: a full date, optionally a time and a zone (never "2020" alone).
 ISO_TEXT = re.compile(
