@@ -76,6 +76,33 @@ def _always(mask: pd.Series | np.ndarray) -> bool:
     return bool(mask.size) and bool(mask.all())
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A number that is a product of powers of other columns of its row, times a constant:
+    ``bmi = 10,000 * weight**1 * height**-2``. Present exactly where its inputs are.
+
+    Drawn by a copula, such a column agrees with its inputs only on average: the twin's
+    persons then weigh what their height and BMI deny, which a classifier sees at once.
+    """
+
+    inputs: tuple[str, ...]
+    powers: tuple[float, ...]
+    log_constant: float
+    decimals: int | None  # the real column's rounding (None: not rounded)
+
+    def compute(self, frame: pd.DataFrame) -> pd.Series:
+        """The column from its inputs (missing where an input is missing or not positive)."""
+        log = np.full(len(frame), self.log_constant)
+        for column, power in zip(self.inputs, self.powers, strict=True):
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log = log + power * np.log(np.where(values > 0, values, np.nan))
+        values = np.exp(log)
+        if self.decimals is not None:
+            values = np.round(values, self.decimals)
+        return pd.Series(values, index=frame.index)
+
+
 @dataclass
 class TableRules:
     """Rules learned from one table (own columns plus read-only context columns).
@@ -89,6 +116,8 @@ class TableRules:
     bounds: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     # derived column -> (determining column, mapping): reg is a function of kom
     derived: dict[str, tuple[str, dict]] = field(default_factory=dict)
+    # column computed from others: BMI from weight and height (see Formula)
+    formulas: dict[str, Formula] = field(default_factory=dict)
     # column drawn given a code column -> (code column, {code: (values, probabilities)}):
     # a diagnosis's type (primary or secondary) is mostly decided by the code
     dependent: dict[str, tuple[str, dict[Any, tuple[list[Any], np.ndarray]]]] = field(
@@ -110,7 +139,7 @@ class TableRules:
 
     def encode(self, frame: pd.DataFrame, context: pd.DataFrame | None) -> pd.DataFrame:
         """Rewrite ``frame`` so the synthesizer cannot break the rules."""
-        out = frame.drop(columns=[*self.derived, *self.dependent])
+        out = frame.drop(columns=[*self.derived, *self.dependent, *self.formulas])
         for col in self.numeric_values:
             out[NUMBER + col], out[TOKEN + col] = _split_numeric_text(frame[col])
             out = out.drop(columns=[col])
@@ -167,15 +196,22 @@ class TableRules:
             out[col] = _draw_given(out[source], table, rng)
         for col, (low, high) in self.ranges.items():  # a last guard; keeps `after` order too
             if col not in out:
-                continue
+                continue  # formulas are not in `out` yet: they follow their inputs
             if is_datetime(out[col]):
                 out[col] = from_days(np.clip(to_days(out[col]), low, high), col in self.date_only)
             else:
                 out[col] = pd.to_numeric(out[col], errors="coerce").clip(low, high)
-        for col in self.integer:
-            values = pd.to_numeric(out[col], errors="coerce").round()
-            out[col] = values.astype("Int64" if values.isna().any() else self.dtypes[col])
+        for col in [c for c in self.integer if c not in self.formulas]:
+            out[col] = self._whole(col, out[col])
+        for col, formula in self.formulas.items():  # from the final inputs, never clipped
+            out[col] = formula.compute(out)
+            out[col] = self._whole(col, out[col]) if col in self.integer else out[col]
         return out
+
+    def _whole(self, col: str, values: pd.Series) -> pd.Series:
+        """An integer column's values rounded, in its real dtype (nullable if any is missing)."""
+        rounded = pd.to_numeric(values, errors="coerce").round()
+        return rounded.astype("Int64" if rounded.isna().any() else self.dtypes[col])
 
     def _nearest_real_text(self, col: str, numbers: pd.Series) -> pd.Series:
         """Each number written as the closest value the real column holds ("7.2", "78")."""
@@ -281,6 +317,7 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
                 rules.bounds[col] = bound
     rules.derived = _learn_hierarchies(frame)
     rules.dependent = _learn_dependents(frame, set(rules.derived))
+    rules.formulas = _learn_formulas(frame, {*rules.derived, *rules.dependent})
     return rules
 
 
@@ -367,6 +404,102 @@ def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
                 derived[coarse] = (fine, dict(zip(pairs[fine], pairs[coarse], strict=True)))
                 break
     return derived
+
+
+_FORMULA_ROWS = 5_000  # rows a formula is fitted on (it is then checked on every row)
+_FORMULA_COLUMNS = 25  # numeric columns at most: pairs of inputs grow with their square
+_FORMULA_TOLERANCE = 0.001  # relative error allowed beyond the rounding of all columns
+_POWERS = np.array([-3.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0])
+
+
+def _learn_formulas(frame: pd.DataFrame, exclude: set[str]) -> dict[str, Formula]:
+    """Numeric columns that are a product of powers of one or two others times a constant,
+    on every real row (within the column's rounding): BMI from weight and height, a height
+    in metres from one in centimetres.
+
+    Fitted as a line on logarithms, powers rounded to halves and whole numbers from -3 to 3,
+    then checked on every row. The computed column must be present exactly where all its
+    inputs are (a BMI is missing where weight or height is), which also decides which of
+    three related columns is the computed one. Inputs are never computed themselves.
+    """
+    numbers = [
+        c
+        for c in frame.columns
+        if c not in exclude
+        and pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and frame[c].nunique() > 10
+        and bool((frame[c].dropna() > 0).all())
+    ]
+    if not 2 <= len(numbers) <= _FORMULA_COLUMNS:
+        return {}
+    sample = frame[numbers].sample(n=min(len(frame), _FORMULA_ROWS), random_state=0)
+    logs = np.log(sample.to_numpy(dtype=float))
+    missing = np.isnan(logs)
+    found: dict[str, Formula] = {}
+    for j, target in enumerate(numbers):
+        others = [i for i, c in enumerate(numbers) if c != target and c not in found]
+        candidates = [(i,) for i in others]
+        candidates += [(a, b) for k, a in enumerate(others) for b in others[k + 1 :]]
+        for inputs in candidates:
+            if not (missing[:, list(inputs)].any(axis=1) == missing[:, j]).all():
+                continue  # missing elsewhere than its inputs (on the sample): not computed
+            formula = _fit_formula(frame, logs, j, inputs, numbers)
+            if formula is not None:
+                found[target] = formula
+                break
+    return found
+
+
+def _fit_formula(
+    frame: pd.DataFrame, logs: np.ndarray, target: int, inputs: tuple[int, ...], names: list[str]
+) -> Formula | None:
+    """The formula for column ``target`` from ``inputs`` if it holds on every real row."""
+    column, sources = names[target], [names[i] for i in inputs]
+    present = frame[sources].notna().all(axis=1)
+    if not present.equals(frame[column].notna()) or not present.any():
+        return None
+    rows = np.isfinite(logs[:, [target, *inputs]]).all(axis=1)
+    if rows.sum() < 10:
+        return None
+    x = np.column_stack([np.ones(rows.sum()), logs[rows][:, list(inputs)]])
+    y = logs[rows, target]
+    fitted, *_ = np.linalg.lstsq(x, y, rcond=None)
+    powers = _POWERS[np.abs(_POWERS[:, None] - fitted[1:]).argmin(axis=0)]
+    if np.abs(powers - fitted[1:]).max() > 0.05:
+        return None
+    log_constant = float(np.median(y - logs[rows][:, list(inputs)] @ powers))
+    real = frame[column].to_numpy(dtype=float)
+    decimals = _decimals(frame[column])
+    formula = Formula(tuple(sources), tuple(float(p) for p in powers), log_constant, decimals)
+    computed = formula.compute(frame).to_numpy(dtype=float)
+    # The inputs' own rounding (a height in whole centimetres) moves the product by up to
+    # |power| * half a unit / value each, relatively; the column's rounding by half its unit.
+    relative = np.full(len(frame), _FORMULA_TOLERANCE)
+    for source, power in zip(sources, powers, strict=True):
+        values = frame[source].to_numpy(dtype=float)
+        unit = _half_unit(_decimals(frame[source]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = relative + abs(power) * unit / np.abs(values)
+    held = ~np.isnan(real)
+    allowed = _half_unit(decimals) + relative[held] * np.abs(real[held])
+    if not bool((np.abs(computed[held] - real[held]) <= allowed).all()):
+        return None
+    return formula
+
+
+def _half_unit(decimals: int | None) -> float:
+    """Half the last written digit's unit (0.05 for one decimal); 0 for unrounded numbers."""
+    return 0.0 if decimals is None else 0.5 * 10.0**-decimals
+
+
+def _decimals(series: pd.Series) -> int | None:
+    """The fewest decimals (0-6) every value of ``series`` is written with, or None."""
+    values = series.dropna().to_numpy(dtype=float)
+    for decimals in range(7):
+        if np.allclose(np.round(values, decimals), values, rtol=0, atol=1e-9):
+            return decimals
+    return None
 
 
 def _learn_dependents(
