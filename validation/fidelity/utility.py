@@ -8,7 +8,9 @@ metadata alone:
 - **event after a baseline** (``event``): for a table below the person table with a date
   column, "does the person have a row there in the year after the baseline", from the
   person's own columns and a profile of all their rows before the baseline. The baseline is
-  the first of the month a year before the table's last real date, so the year is observed.
+  the first of a month with a whole observed year after it: a year before the table's last
+  real date, or at the 80th, 65th or 50th percentile of its dates, whichever gives the most
+  balanced outcome among the real training persons.
 - **a category of the person** (``category``): for a category column of the person table
   (2-20 values), "is it the most frequent value", from the person's other columns and a
   profile of all their rows below.
@@ -212,12 +214,13 @@ def _derive(
         if stamps.empty:
             skipped[f"{table}: event"] = f"{dates[0]} holds no date"
             continue
-        last = stamps.max() - pd.Timedelta(days=365)
-        baseline = pd.Timestamp(year=last.year, month=last.month, day=1)
-        name = f"{table}: a row in the year from {baseline.date().isoformat()}"
-        task = _Task(name, "event", table, dates[0], baseline)
-        rate = float(_outcome(task, real, relations, unit, key).mean())
-        events.append((min(rate, 1.0 - rate), task))
+        candidates = []
+        for baseline in _baselines(stamps):
+            name = f"{table}: a row in the year from {baseline.date().isoformat()}"
+            task = _Task(name, "event", table, dates[0], baseline)
+            rate = float(_outcome(task, real, relations, unit, key).mean())
+            candidates.append((min(rate, 1.0 - rate), task))
+        events.append(max(candidates, key=lambda pair: pair[0]))  # first of the best on ties
     events.sort(key=lambda pair: -pair[0])  # most balanced first; stable for ties
     tasks = [task for _, task in events[:MAX_EVENT_TASKS]]
     for _, task in events[MAX_EVENT_TASKS:]:
@@ -251,6 +254,21 @@ def _derive(
     if not tasks:
         skipped["lake"] = "no table below the person table with a date, no category column"
     return tasks, skipped
+
+
+def _baselines(stamps: pd.Series) -> list[pd.Timestamp]:
+    """Where an event task's history may end: the first of the month a year before the last
+    date, then at the 80th, 65th and 50th percentiles of the dates (each with a whole year
+    observed after it). In a lake whose persons are followed for different spans (dates
+    counted from each person's index date) few have rows in the last year; an earlier
+    baseline gives a balanced outcome."""
+    latest = stamps.max() - pd.Timedelta(days=365)
+    out: list[pd.Timestamp] = []
+    for when in (latest, *stamps.quantile([0.8, 0.65, 0.5])):
+        first = pd.Timestamp(year=when.year, month=when.month, day=1)
+        if first <= latest and first not in out:
+            out.append(first)
+    return out
 
 
 def _decided_by(frame: pd.DataFrame, column: str, others: list[str]) -> str | None:
