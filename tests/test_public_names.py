@@ -39,6 +39,7 @@ PUBLIC_NAMES: dict[str, set[str]] = {
     },
     "dashboards.screens": set(),
     "generators": set(),
+    "generators.public": set(),
     "generators.registers": {
         "REGISTER_PRIMARY_KEYS",
         "REGISTER_RELATIONS",
