@@ -36,7 +36,7 @@ import pandas as pd
 
 from generators.relations import Relation
 from generators.twin.base import fresh_keys, stable_seed
-from generators.twin.graph import key_columns
+from generators.twin.graph import find_unit_table, key_columns
 
 KEY = "__occasion__"  # key of an occasion, and the rows' reference to it
 # Virtual tables are named with a prefix (``__occasions__lab``), never ``lab__...``: a table
@@ -62,7 +62,9 @@ class Occasion:
     by: tuple[str, ...]  # the columns a group shares: a date, or a code
     moved: tuple[str, ...]  # the columns held by the group (``by`` and what it fixes)
     columns: tuple[str, ...]  # the table's columns in their real order
-    kind: str = "occasion"  # "occasion" (rows of one date) or "series" (rows of one code)
+    # "occasion" (rows of one date), "series" (rows of one code) or "set" (a person's
+    # codes, each held once: their first rows become tables folded into the person)
+    kind: str = "occasion"
     panel: str | None = None  # an occasion's code column whose frequent values get own tables
     codes: tuple[Any, ...] = ()  # those values (the rest stay in the table, with the column)
     key: str | None = None  # the table's primary key, made afresh after the join
@@ -72,8 +74,9 @@ class Occasion:
         return f"{PANEL}{index}__{self.table}"
 
     def virtual_tables(self) -> list[str]:
-        """Every table the split adds: the groups, and the panel tables."""
-        return [self.name] + [self.panel_table(i) for i in range(len(self.codes))]
+        """Every table the split adds: the groups (none for a set), and the panel tables."""
+        groups = [] if self.kind == "set" else [self.name]
+        return groups + [self.panel_table(i) for i in range(len(self.codes))]
 
     @property
     def name(self) -> str:
@@ -101,6 +104,11 @@ def find_occasions(
     """
     found: list[Occasion] = []
     keyed = key_columns(relations, keys)
+    if unit is None:
+        try:
+            unit = find_unit_table(list(tables), relations, keys)
+        except ValueError:
+            unit = None  # no person table: fitting says why
     for name, frame in tables.items():
         if name == unit or name.startswith((OCCASIONS, SERIES, PANEL)) or KEY in frame.columns:
             continue
@@ -136,6 +144,16 @@ def find_occasions(
         scored = [(_repeat(frame[fk], frame[c]), c) for c in codes]
         scored = [(score, c) for score, c in scored if score >= min_repeat]
         if not scored:
+            if (
+                rel.parent_table == unit
+                and not any(r.parent_table == name for r in relations)
+                and frame[fk].value_counts().max() > 1  # one row at most: folded already
+            ):
+                code, values = _set(frame, fk, codes)
+                if code is not None:
+                    found.append(
+                        Occasion(name, rel, (), (), columns, "set", code, values, keys.get(name))
+                    )
             continue
         code = max(scored, key=lambda item: (item[0], -free.index(item[1])))[1]
         fixed = _fixed_by(frame, fk, code, [c for c in free if c not in dates and c != code])
@@ -164,6 +182,29 @@ def _panel(
         repeats = len(frame) / max(len(frame[[fk, date, col]].drop_duplicates()), 1)
         if repeats <= MAX_REPEATS and (best is None or levels > best[0]):
             best = (levels, col)
+    if best is None:
+        return None, ()
+    counts = frame[best[1]].value_counts()
+    values = [v for v, n in counts.items() if n >= MIN_PANEL_ROWS][:MAX_PANEL]
+    return (best[1], tuple(sorted(values, key=str))) if len(values) >= 2 else (None, ())
+
+
+def _set(frame: pd.DataFrame, fk: str, codes: list[str]) -> tuple[str | None, tuple[Any, ...]]:
+    """The code column a person holds each value of once (the first date of each of their
+    diagnoses), and its values frequent enough for a table of their own; or (None, ()).
+
+    Drawn row by row, a twin person gets the same diagnosis twice and diagnoses that do not
+    go together. As a table per code holding a person's first row of it (one at most), each
+    is folded into the person table, so the person's model learns which codes a person has
+    together and when; repeats and rarer codes stay in the table, drawn as before.
+    """
+    best: tuple[int, str] | None = None
+    for col in codes:
+        if frame[col].isna().any() or frame[col].nunique() > MAX_PANEL * 5:
+            continue
+        repeats = len(frame) / max(len(frame[[fk, col]].drop_duplicates()), 1)
+        if repeats <= MAX_REPEATS and (best is None or frame[col].nunique() > best[0]):
+            best = (frame[col].nunique(), col)
     if best is None:
         return None, ()
     counts = frame[best[1]].value_counts()
@@ -225,6 +266,9 @@ def split_occasions(
     """
     tables, relations, keys = dict(tables), list(relations), dict(keys)
     for occ in occasions:
+        if occ.kind == "set":
+            tables, relations, keys = _split_set(tables, relations, keys, occ)
+            continue
         frame = tables[occ.table]
         fk = occ.parent.child_column
         by = [fk, *occ.by]
@@ -274,6 +318,9 @@ def join_occasions(
     """
     out = dict(tables)
     for occ in occasions:
+        if occ.kind == "set":
+            out[occ.table] = _join_set(out, occ)
+            continue
         fk = occ.parent.child_column
         events = out.pop(occ.name)
         parts = []
@@ -299,3 +346,53 @@ def join_occasions(
             joined[occ.key] = fresh_keys(joined[occ.key].dtype, len(joined), rng)
         out[occ.table] = joined[list(occ.columns)]
     return out
+
+
+def _split_set(
+    tables: dict[str, pd.DataFrame],
+    relations: list[Relation],
+    keys: dict[str, str],
+    occ: Occasion,
+) -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
+    """A set's table as one table per code (each person's first row of it, under the person)
+    and the rest (later rows of a code, rarer codes) under its own name, if any."""
+    frame = tables[occ.table]
+    fk, code = occ.parent.child_column, frame[str(occ.panel)]
+    first = ~frame.duplicated([fk, str(occ.panel)])
+    parts = {
+        occ.panel_table(i): frame[first & (code == value)].reset_index(drop=True)
+        for i, value in enumerate(occ.codes)
+    }
+    rest = frame[~(first & code.isin(list(occ.codes)))].reset_index(drop=True)
+    if not rest.empty:
+        parts[occ.table] = rest
+    names = [n for n in tables if n != occ.table]
+    at = list(tables).index(occ.table)
+    names[at:at] = list(parts)
+    tables = {**{n: t for n, t in tables.items() if n != occ.table}, **parts}
+    tables = {n: tables[n] for n in names}
+    parent = occ.parent
+    relations = [r for r in relations if r != parent]
+    relations += [Relation(part, fk, parent.parent_table, parent.parent_column) for part in parts]
+    keys = dict(keys)
+    if occ.key is not None:
+        keys.pop(occ.table, None)
+        keys.update({part: occ.key for part in parts})
+    return tables, relations, keys
+
+
+def _join_set(out: dict[str, pd.DataFrame], occ: Occasion) -> pd.DataFrame:
+    """A set's table put back together (each code's rows get their code), keys made afresh."""
+    parts = [
+        out.pop(occ.panel_table(i)).assign(**{str(occ.panel): value})
+        for i, value in enumerate(occ.codes)
+    ]
+    if occ.table in out:
+        parts.append(out[occ.table])
+    fk = occ.parent.child_column
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows.iloc[np.argsort(rows[fk].to_numpy(), kind="stable")].reset_index(drop=True)
+    if occ.key is not None:
+        rng = np.random.default_rng(stable_seed(occ.table, "keys"))
+        rows[occ.key] = fresh_keys(rows[occ.key].dtype, len(rows), rng)
+    return rows[list(occ.columns)]
