@@ -11,6 +11,7 @@ ranges, integer types, date resolution).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,12 +269,16 @@ def _place(position: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return lo + np.clip(position, 0.0, 1.0) * np.maximum(hi - lo, 0.0)
 
 
-def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> TableRules:
+def learn_rules(
+    frame: pd.DataFrame, context: pd.DataFrame | None = None, keep: Collection[str] = ()
+) -> TableRules:
     """Learn the rules that hold in every row of ``frame``.
 
     Args:
         frame: the table's own modelled columns (no keys).
         context: the parent's columns for each row (same length), or None for a root table.
+        keep: columns that stay modelled whatever they follow (the builder's child counts:
+            two panels always drawn together have equal counts, yet each is drawn).
     """
     rules = TableRules(
         dtypes={c: str(frame[c].dtype) for c in frame.columns},
@@ -315,9 +320,9 @@ def learn_rules(frame: pd.DataFrame, context: pd.DataFrame | None = None) -> Tab
             bound = _learn_bounds(frame[col], context, context_dates)
             if bound != (None, None):
                 rules.bounds[col] = bound
-    rules.derived = _learn_hierarchies(frame)
-    rules.dependent = _learn_dependents(frame, set(rules.derived))
-    rules.formulas = _learn_formulas(frame, {*rules.derived, *rules.dependent})
+    rules.derived = _learn_hierarchies(frame, set(keep))
+    rules.dependent = _learn_dependents(frame, {*rules.derived, *keep})
+    rules.formulas = _learn_formulas(frame, {*rules.derived, *rules.dependent, *keep})
     return rules
 
 
@@ -368,7 +373,7 @@ def _code_like(series: pd.Series) -> bool:
     return not is_datetime(series) and not is_numeric_text(series)
 
 
-def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
+def _learn_hierarchies(frame: pd.DataFrame, keep: set[str]) -> dict[str, tuple[str, dict]]:
     """Columns that are a function of a finer (or one-to-one) categorical column (region of
     a municipality; a product number of its code).
 
@@ -392,6 +397,8 @@ def _learn_hierarchies(frame: pd.DataFrame) -> dict[str, tuple[str, dict]]:
     ]
     derived: dict[str, tuple[str, dict]] = {}
     for coarse in coarse_columns:
+        if coarse in keep or coarse in {source for source, _ in derived.values()}:
+            continue  # a source stays modelled: decoding never follows a chain
         for fine in fine_columns:
             finer = frame[fine].nunique() - frame[coarse].nunique()
             first = list(frame.columns).index(fine) < list(frame.columns).index(coarse)

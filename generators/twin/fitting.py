@@ -312,7 +312,7 @@ class TwinFitting(TwinBase):
             self._fit_counts(plan, target, fit)
         fit.contexts[plan.name] = context
         # Rules are learned where folded children exist (not on the donor values).
-        plan.rules = learn_rules(mask_absent(plan, own.copy()), context)
+        plan.rules = learn_rules(mask_absent(plan, own.copy()), context, keep=plan.counts)
         plan.real_rows = len(real)
         for rel in plan.other_refs:
             plan.null_rate[rel.child_column] = float(real[rel.child_column].isna().mean())

@@ -147,7 +147,9 @@ def find_occasions(
             if (
                 rel.parent_table == unit
                 and not any(r.parent_table == name for r in relations)
-                and frame[fk].value_counts().max() > 1  # one row at most: folded already
+                # a person holds several codes (one at most: folded already; one mostly:
+                # nothing goes together, and its rows can follow events in other tables)
+                and len(frame) >= min_rows * frame[fk].nunique()
             ):
                 code, values = _set(frame, fk, codes)
                 if code is not None:
@@ -196,7 +198,8 @@ def _set(frame: pd.DataFrame, fk: str, codes: list[str]) -> tuple[str | None, tu
     Drawn row by row, a twin person gets the same diagnosis twice and diagnoses that do not
     go together. As a table per code holding a person's first row of it (one at most), each
     is folded into the person table, so the person's model learns which codes a person has
-    together and when; repeats and rarer codes stay in the table, drawn as before.
+    together and when; repeats and rarer codes stay in the table, drawn as before. Only for
+    a table whose persons hold ``MIN_ROWS`` rows or more on average (see find_occasions).
     """
     best: tuple[int, str] | None = None
     for col in codes:
