@@ -39,6 +39,7 @@ from generators.relations import Relation
 from generators.twin.base import Progress, TablePlan, TableTiming
 from generators.twin.fitting import TwinFitting
 from generators.twin.graph import find_unit_table
+from generators.twin.habits import person_habits
 from generators.twin.occasions import Occasion, find_occasions, join_occasions, split_occasions
 from generators.twin.profiles import PROFILE, person_profiles
 from generators.twin.sampling import TwinSampling
@@ -71,6 +72,8 @@ class TwinBuilder(TwinFitting, TwinSampling):
             Off by default: on the demo's lake its twin falls under the gate's DCR floor
             (README, "Twin builder"), though no closer to its training persons than unseen
             real persons are.
+        habits: give each person a hidden mean of each measure persons differ most in
+            (:mod:`generators.twin.habits`), so their rows are drawn around their own level.
         latent: Gaussian copulas with empirical marginals and latent correlations
             (:mod:`generators.twin.latent`): the twin's age structure and deaths by age
             follow the real lake, but on the simulated lake the privacy gate's inference
@@ -93,6 +96,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         latent: bool = False,
         occasions: bool = True,
         profiles: bool = False,
+        habits: bool = True,
         executor: Executor | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -108,6 +112,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         self.latent = latent
         self.occasions = occasions
         self.profiles = profiles
+        self.habits = habits
         self.executor = executor
         self.progress = progress
 
@@ -136,9 +141,12 @@ class TwinBuilder(TwinFitting, TwinSampling):
         )
         for occ in self.occasions_:
             shared = ", ".join(occ.by)
-            self._say(f"{occ.table}: rows drawn together per {occ.kind} (same {shared})")
+            if occ.kind == "set":
+                self._say(f"{occ.table}: a person's {occ.panel} values drawn as a set")
+            else:
+                self._say(f"{occ.table}: rows drawn together per {occ.kind} (same {shared})")
         split = split_occasions(tables, relations, keys, self.occasions_)
-        self._fit_lake(*split)
+        self._fit_lake(*self._with_habits(*split))
         return self
 
     def sample(self, scale: float = 1.0, seed: int | None = None) -> dict[str, pd.DataFrame]:
@@ -153,7 +161,34 @@ class TwinBuilder(TwinFitting, TwinSampling):
         unit = getattr(self, "profile_table_", None)
         if unit is not None:  # the hidden profile is the builder's, not the lake's
             drawn[unit] = drawn[unit].drop(columns=[PROFILE])
+        unit = getattr(self, "habit_table_", None)
+        if unit is not None:  # so are the hidden habits
+            drawn[unit] = drawn[unit].drop(columns=list(self.habits_))
         return join_occasions(drawn, getattr(self, "occasions_", []))
+
+    def _with_habits(
+        self, tables: dict[str, pd.DataFrame], relations: list[Relation], keys: dict[str, str]
+    ) -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
+        """The (split) tables with each person's habits as the person table's first columns."""
+        self.habit_table_: str | None = None
+        self.habits_: list[str] = []
+        if not self.habits:
+            return tables, relations, keys
+        try:
+            unit = self.unit_table or find_unit_table(list(tables), relations, keys)
+        except ValueError:
+            return tables, relations, keys  # no person table: fitting says why
+        unit_key = keys.get(unit) or next(
+            (r.parent_column for r in relations if r.parent_table == unit), None
+        )
+        if unit_key is None:
+            return tables, relations, keys
+        habits = person_habits(tables, relations, keys, unit, unit_key)
+        if habits.empty or habits.columns.isin(tables[unit].columns).any():
+            return tables, relations, keys
+        self.habit_table_, self.habits_ = unit, list(habits.columns)
+        self._say(f"person habits in {unit}: {', '.join(self.habits_)}")
+        return {**tables, unit: pd.concat([habits, tables[unit]], axis=1)}, relations, keys
 
     def _with_profiles(
         self, tables: dict[str, pd.DataFrame], relations: list[Relation], keys: dict[str, str]

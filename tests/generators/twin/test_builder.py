@@ -160,6 +160,8 @@ def test_fit_leaves_only_learned_state_and_parameters(fitted) -> None:
     assert set(vars(fitted)) == learned | params
     assert learned == {
         "anchors_",
+        "habit_table_",
+        "habits_",
         "keys_",
         "lake_relations_",
         "models_",
