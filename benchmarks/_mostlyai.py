@@ -11,6 +11,7 @@ typed like the real tables. Not a benchmark itself (``run_all.py`` skips ``_`` f
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ VENV = HERE / ".venvs" / "mostlyai-engine"
 ENGINE = "mostlyai-engine==2.7.3"
 TORCH = "torch==2.13.0"
 RUNNER = HERE / "peers" / "mostlyai_engine_run.py"
+KEPT = HERE / "results" / "mostlyai-engine"  # its last twins, as it wrote them (gitignored)
 MAX_MINUTES = 4.0  # training cap per table, as in the issue's measurement (593 s, 14,000 persons)
 
 
@@ -61,6 +63,7 @@ def engine_twin(
     order: list[str],
     seed: int,
     max_minutes: float = MAX_MINUTES,
+    label: str = "last",
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """The engine's twin of ``real`` (typed like it) and its seconds per table.
 
@@ -73,6 +76,7 @@ def engine_twin(
         order: tables parents first; the first is the unit (person) table.
         seed: the engine's random state.
         max_minutes: training cap per table.
+        label: the engine's output is kept under ``benchmarks/results/mostlyai-engine/<label>``.
     """
     python = ensure_venv()
     with tempfile.TemporaryDirectory(prefix="mostlyai-") as folder:
@@ -100,10 +104,22 @@ def engine_twin(
         if done.returncode != 0:
             raise RuntimeError(f"the engine's run failed (exit {done.returncode})")
         timings = json.loads(done.stdout.strip().splitlines()[-1])
-        twin = {
-            name: typed_like(pd.read_parquet(out / f"{name}.parquet"), real[name]) for name in order
-        }
-    return twin, timings
+        keep = KEPT / label  # the engine's own output, kept: a run takes many minutes
+        shutil.rmtree(keep, ignore_errors=True)
+        shutil.copytree(out, keep)
+        (keep / "timings.json").write_text(json.dumps(timings))
+    return read_kept(label, real), timings
+
+
+def read_kept(label: str, real: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A kept engine twin (``engine_twin(..., label=)``), typed like the real tables."""
+    folder = KEPT / label
+    return {
+        name: typed_like(pd.read_parquet(folder / f"{name}.parquet"), real[name]) for name in real
+    }
+
+
+_TRUTH = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False}
 
 
 def typed_like(frame: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
@@ -114,9 +130,8 @@ def typed_like(frame: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(kind):
             out[column] = pd.to_datetime(values, errors="coerce").astype(kind)
         elif pd.api.types.is_bool_dtype(kind):
-            out[column] = values.astype("boolean").astype(object).where(values.notna(), None)
-            if values.notna().all():
-                out[column] = out[column].astype(bool)
+            truth = values.astype(str).str.strip().str.lower().map(_TRUTH)
+            out[column] = truth.astype(bool) if truth.notna().all() else truth.astype(object)
         elif pd.api.types.is_numeric_dtype(kind):
             numbers = pd.to_numeric(values, errors="coerce").astype("float64")
             whole = pd.api.types.is_integer_dtype(kind) and numbers.notna().all()

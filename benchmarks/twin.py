@@ -353,7 +353,7 @@ def part_c(
         f"ours: {ours_s:.1f} s; mostlyai-engine: fit + sample, {max_minutes:g} min a table ..."
     )
     (peer, timings), peer_s = timed(
-        engine_twin, training, relations, keys, ids, order, seed, max_minutes
+        engine_twin, training, relations, keys, ids, order, seed, max_minutes, lake_name
     )
     progress(f"mostlyai-engine: {peer_s:.1f} s; scoring both ...")
     ours_scores = realism(training, ours, holdout, metadata, seed)
