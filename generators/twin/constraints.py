@@ -26,6 +26,8 @@ DELTA = "__delta__"
 POSITION = "__position__"
 NUMBER = "__number__"  # the numeric part of a text column that mostly holds numbers
 TOKEN = "__token__"  # its non-numeric part (POSITIV, NEGATIV, ...)
+MASS = "__mass__"  # whether a date is the one date that holds many rows (an index date)
+MASS_SHARE = 0.05  # a date held by this share of a column's rows is drawn as itself
 
 
 def is_numeric_text(series: pd.Series) -> bool:
@@ -133,8 +135,15 @@ class TableRules:
     # the others as a position between the anchor and the real maximum (death after birth)
     durations: list[str] = field(default_factory=list)
     integer: list[str] = field(default_factory=list)  # integer columns, kept integer
+    # date column -> the day (float days) that holds MASS_SHARE of its rows or more: drawn
+    # as a yes/no column and the column's other dates (a copula smooths a spike away)
+    masses: dict[str, float] = field(default_factory=dict)
     date_only: list[str] = field(default_factory=list)  # datetimes that are whole days
     dtypes: dict[str, str] = field(default_factory=dict)  # original dtype per column
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A twin stored before a rule existed loads with that rule empty.
+        self.__dict__.update({**vars(TableRules()), **state})
 
     # -- encode / decode ---------------------------------------------------------------------
 
@@ -144,6 +153,14 @@ class TableRules:
         for col in self.numeric_values:
             out[NUMBER + col], out[TOKEN + col] = _split_numeric_text(frame[col])
             out = out.drop(columns=[col])
+        for col, value in self.masses.items():
+            days = to_days(frame[col])
+            held = days == value
+            others = days[~held & ~np.isnan(days)]
+            rng = np.random.default_rng(len(frame))  # the spike's rows get other real dates
+            days = np.where(held, rng.choice(others, len(days)) if len(others) else days, days)
+            out[MASS + col] = held
+            out[col] = from_days(days, col in self.date_only)
         for col, (lower, upper) in self.bounds.items():
             lo, hi = self._interval(col, lower, upper, context, len(frame))
             out[POSITION + col] = _position(to_days(frame[col]), lo, hi)
@@ -168,6 +185,10 @@ class TableRules:
         ``seed`` drives the draws of dependent columns given their code.
         """
         out = sampled.copy()
+        for col, value in self.masses.items():
+            held = out.pop(MASS + col).astype("boolean").fillna(False).to_numpy(dtype=bool)
+            days = to_days(out[col])
+            out[col] = from_days(np.where(held, value, days), col in self.date_only)
         for col in self.numeric_values:
             numbers = pd.to_numeric(out.pop(NUMBER + col), errors="coerce")
             tokens = out.pop(TOKEN + col)
@@ -320,6 +341,14 @@ def learn_rules(
             bound = _learn_bounds(frame[col], context, context_dates)
             if bound != (None, None):
                 rules.bounds[col] = bound
+    for col in dates:
+        if col in rules.after or col in rules.bounds or col in keep:
+            continue  # reparametrised already (or not the rules' to change)
+        days = pd.Series(to_days(frame[col])).dropna()
+        if days.nunique() >= 20:
+            shares = days.value_counts(normalize=True)
+            if float(shares.iloc[0]) >= MASS_SHARE:
+                rules.masses[col] = float(shares.index[0])
     rules.derived = _learn_hierarchies(frame, set(keep))
     rules.dependent = _learn_dependents(frame, {*rules.derived, *keep})
     rules.formulas = _learn_formulas(frame, {*rules.derived, *rules.dependent, *keep})

@@ -67,9 +67,15 @@ def person_habits(
 
 
 def _measure(series: pd.Series) -> bool:
-    """A number that measures something (not a code, a flag or a count of few values)."""
-    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    return numeric and series.nunique() > 10
+    """A number that measures something: many values, or a small count (packs per
+    prescription: 1, 2 or 3); not a flag."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return False
+    levels = series.nunique()
+    if levels > 10:
+        return True
+    small_count = pd.api.types.is_integer_dtype(series) and 0 <= series.min() <= series.max() <= 100
+    return bool(small_count and levels >= 3)
 
 
 def _between_share(values: pd.Series, owner: pd.Series) -> float | None:
