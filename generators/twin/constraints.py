@@ -153,9 +153,9 @@ class TableRules:
         for col in self.numeric_values:
             out[NUMBER + col], out[TOKEN + col] = _split_numeric_text(frame[col])
             out = out.drop(columns=[col])
-        for col, value in self.masses.items():
+        for col, day in self.masses.items():
             days = to_days(frame[col])
-            held = days == value
+            held = days == day
             others = days[~held & ~np.isnan(days)]
             rng = np.random.default_rng(len(frame))  # the spike's rows get other real dates
             days = np.where(held, rng.choice(others, len(days)) if len(others) else days, days)
@@ -185,10 +185,10 @@ class TableRules:
         ``seed`` drives the draws of dependent columns given their code.
         """
         out = sampled.copy()
-        for col, value in self.masses.items():
+        for col, day in self.masses.items():
             held = out.pop(MASS + col).astype("boolean").fillna(False).to_numpy(dtype=bool)
             days = to_days(out[col])
-            out[col] = from_days(np.where(held, value, days), col in self.date_only)
+            out[col] = from_days(np.where(held, day, days), col in self.date_only)
         for col in self.numeric_values:
             numbers = pd.to_numeric(out.pop(NUMBER + col), errors="coerce")
             tokens = out.pop(TOKEN + col)
