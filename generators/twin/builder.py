@@ -172,17 +172,10 @@ class TwinBuilder(TwinFitting, TwinSampling):
         """The (split) tables with each person's habits as the person table's first columns."""
         self.habit_table_: str | None = None
         self.habits_: list[str] = []
-        if not self.habits:
+        found = self._persons(tables, relations, keys) if self.habits else None
+        if found is None:
             return tables, relations, keys
-        try:
-            unit = self.unit_table or find_unit_table(list(tables), relations, keys)
-        except ValueError:
-            return tables, relations, keys  # no person table: fitting says why
-        unit_key = keys.get(unit) or next(
-            (r.parent_column for r in relations if r.parent_table == unit), None
-        )
-        if unit_key is None:
-            return tables, relations, keys
+        unit, unit_key = found
         habits = person_habits(tables, relations, keys, unit, unit_key)
         if habits.empty or habits.columns.isin(tables[unit].columns).any():
             return tables, relations, keys
@@ -195,17 +188,10 @@ class TwinBuilder(TwinFitting, TwinSampling):
     ) -> dict[str, pd.DataFrame]:
         """The tables with each person's hidden profile as the person table's first column."""
         self.profile_table_: str | None = None
-        if not self.profiles:
+        found = self._persons(tables, relations, keys) if self.profiles else None
+        if found is None or PROFILE in tables[found[0]].columns:
             return tables
-        try:
-            unit = self.unit_table or find_unit_table(list(tables), relations, keys)
-        except ValueError:
-            return tables  # no person table: fitting says why
-        unit_key = keys.get(unit) or next(
-            (r.parent_column for r in relations if r.parent_table == unit), None
-        )
-        if unit_key is None or PROFILE in tables[unit].columns:
-            return tables
+        unit, unit_key = found
         profile = person_profiles(
             tables, relations, keys, unit, unit_key, self.seed, min_size=2 * self.min_persons
         )
@@ -215,6 +201,19 @@ class TwinBuilder(TwinFitting, TwinSampling):
         counts = ", ".join(f"{k} {v:,}" for k, v in profile.value_counts().sort_index().items())
         self._say(f"person profiles in {unit}: {counts}")
         return {**tables, unit: pd.concat([profile, tables[unit]], axis=1)}
+
+    def _persons(
+        self, tables: dict[str, pd.DataFrame], relations: list[Relation], keys: dict[str, str]
+    ) -> tuple[str, str] | None:
+        """The person table and its key, or None where there is none (fitting says why)."""
+        try:
+            unit = self.unit_table or find_unit_table(list(tables), relations, keys)
+        except ValueError:
+            return None
+        unit_key = keys.get(unit) or next(
+            (r.parent_column for r in relations if r.parent_table == unit), None
+        )
+        return None if unit_key is None else (unit, unit_key)
 
     def lake_relations(self) -> list[Relation]:
         """The foreign keys of the lake as fitted (without the occasions' virtual tables)."""

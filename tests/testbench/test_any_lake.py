@@ -269,6 +269,7 @@ def test_a_wide_lake_of_200_columns_goes_through_the_chain(tmp_path: Path) -> No
 
 
 @pytest.mark.cli
+@pytest.mark.slow  # 35 s of CLI starts; the corpus runs the one-table chain through the library
 def test_one_table_lake_on_the_command_line(tmp_path: Path, cli) -> None:
     home = tmp_path / "home"
     shape = LakeShape(persons=150, columns=("number", "boolean", "int_as_float"))
