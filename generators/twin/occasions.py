@@ -174,21 +174,7 @@ def _panel(
     together (how many rows of each: mostly 0 or 1), and each code's rows have a model of
     their own.
     """
-    best: tuple[int, str] | None = None
-    for col in free:
-        if col == date or not _code_like(frame[col]) or frame[col].isna().any():
-            continue
-        levels = frame[col].nunique()
-        if levels > MAX_PANEL * 5:
-            continue
-        repeats = len(frame) / max(len(frame[[fk, date, col]].drop_duplicates()), 1)
-        if repeats <= MAX_REPEATS and (best is None or levels > best[0]):
-            best = (levels, col)
-    if best is None:
-        return None, ()
-    counts = frame[best[1]].value_counts()
-    values = [v for v, n in counts.items() if n >= MIN_PANEL_ROWS][:MAX_PANEL]
-    return (best[1], tuple(sorted(values, key=str))) if len(values) >= 2 else (None, ())
+    return _held_once(frame, [fk, date], [c for c in free if c != date and _code_like(frame[c])])
 
 
 def _set(frame: pd.DataFrame, fk: str, codes: list[str]) -> tuple[str | None, tuple[Any, ...]]:
@@ -201,13 +187,26 @@ def _set(frame: pd.DataFrame, fk: str, codes: list[str]) -> tuple[str | None, tu
     together and when; repeats and rarer codes stay in the table, drawn as before. Only for
     a table whose persons hold ``MIN_ROWS`` rows or more on average (see find_occasions).
     """
+    return _held_once(frame, [fk], codes)
+
+
+def _held_once(
+    frame: pd.DataFrame, by: list[str], candidates: list[str]
+) -> tuple[str | None, tuple[Any, ...]]:
+    """Of the complete ``candidates`` (at most ``MAX_PANEL`` * 5 values), the one with the
+    most values that a group of ``by`` holds about once each (``MAX_REPEATS`` rows per
+    group and value on average), and its values on ``MIN_PANEL_ROWS`` rows or more (at most
+    ``MAX_PANEL``, two at least); or (None, ())."""
     best: tuple[int, str] | None = None
-    for col in codes:
-        if frame[col].isna().any() or frame[col].nunique() > MAX_PANEL * 5:
+    for col in candidates:
+        if frame[col].isna().any():
             continue
-        repeats = len(frame) / max(len(frame[[fk, col]].drop_duplicates()), 1)
-        if repeats <= MAX_REPEATS and (best is None or frame[col].nunique() > best[0]):
-            best = (frame[col].nunique(), col)
+        levels = frame[col].nunique()
+        if levels > MAX_PANEL * 5:
+            continue
+        repeats = len(frame) / max(len(frame[[*by, col]].drop_duplicates()), 1)
+        if repeats <= MAX_REPEATS and (best is None or levels > best[0]):
+            best = (levels, col)
     if best is None:
         return None, ()
     counts = frame[best[1]].value_counts()
@@ -294,21 +293,34 @@ def split_occasions(
             parts[occ.table] = rest
             if rest.empty:
                 del parts[occ.table]
-        names = [n for n in tables if n != occ.table]
-        at = list(tables).index(occ.table)
-        names[at:at] = [occ.name, *parts]
-        tables.pop(occ.table)
-        tables[occ.name] = events
-        tables.update(parts)
-        tables = {n: tables[n] for n in names}
+        tables = _in_place_of(tables, occ.table, {occ.name: events, **parts})
         relations = [r for r in relations if r != occ.parent]
         relations.append(Relation(occ.name, fk, occ.parent.parent_table, occ.parent.parent_column))
         relations += [Relation(part, KEY, occ.name, KEY) for part in parts]
+        keys = _keys_of_parts(keys, occ, parts)
         keys[occ.name] = KEY
-        if occ.key is not None:
-            keys.pop(occ.table, None)
-            keys.update({part: occ.key for part in parts})
     return tables, relations, keys
+
+
+def _in_place_of(
+    tables: dict[str, pd.DataFrame], table: str, new: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """``tables`` with ``new`` where ``table`` stood (the lake's order otherwise kept)."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in tables.items():
+        out.update(new if name == table else {name: frame})
+    return out
+
+
+def _keys_of_parts(
+    keys: dict[str, str], occ: Occasion, parts: dict[str, pd.DataFrame]
+) -> dict[str, str]:
+    """The primary keys with the split table's key on each of its parts instead."""
+    keys = dict(keys)
+    if occ.key is not None:
+        keys.pop(occ.table, None)
+        keys.update({part: occ.key for part in parts})
+    return keys
 
 
 def join_occasions(
@@ -345,8 +357,7 @@ def join_occasions(
         for col in (fk, *occ.moved):
             joined[col] = events[col].iloc[at].reset_index(drop=True)
         if occ.key is not None and len(parts) > 1:  # each panel table made its own keys
-            rng = np.random.default_rng(stable_seed(occ.table, "keys"))
-            joined[occ.key] = fresh_keys(joined[occ.key].dtype, len(joined), rng)
+            joined[occ.key] = _fresh(joined[occ.key], occ.table)
         out[occ.table] = joined[list(occ.columns)]
     return out
 
@@ -369,19 +380,10 @@ def _split_set(
     rest = frame[~(first & code.isin(list(occ.codes)))].reset_index(drop=True)
     if not rest.empty:
         parts[occ.table] = rest
-    names = [n for n in tables if n != occ.table]
-    at = list(tables).index(occ.table)
-    names[at:at] = list(parts)
-    tables = {**{n: t for n, t in tables.items() if n != occ.table}, **parts}
-    tables = {n: tables[n] for n in names}
     parent = occ.parent
     relations = [r for r in relations if r != parent]
     relations += [Relation(part, fk, parent.parent_table, parent.parent_column) for part in parts]
-    keys = dict(keys)
-    if occ.key is not None:
-        keys.pop(occ.table, None)
-        keys.update({part: occ.key for part in parts})
-    return tables, relations, keys
+    return _in_place_of(tables, occ.table, parts), relations, _keys_of_parts(keys, occ, parts)
 
 
 def _join_set(out: dict[str, pd.DataFrame], occ: Occasion) -> pd.DataFrame:
@@ -396,6 +398,12 @@ def _join_set(out: dict[str, pd.DataFrame], occ: Occasion) -> pd.DataFrame:
     rows = pd.concat(parts, ignore_index=True)
     rows = rows.iloc[np.argsort(rows[fk].to_numpy(), kind="stable")].reset_index(drop=True)
     if occ.key is not None:
-        rng = np.random.default_rng(stable_seed(occ.table, "keys"))
-        rows[occ.key] = fresh_keys(rows[occ.key].dtype, len(rows), rng)
+        rows[occ.key] = _fresh(rows[occ.key], occ.table)
     return rows[list(occ.columns)]
+
+
+def _fresh(keys: pd.Series, table: str) -> np.ndarray:
+    """Unique keys of the same kind for every row of a table put back together (each of
+    its parts made its own), seeded by the table's name."""
+    rng = np.random.default_rng(stable_seed(table, "keys"))
+    return fresh_keys(keys.dtype, len(keys), rng)
