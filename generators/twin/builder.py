@@ -38,7 +38,7 @@ from generators.relations import Relation
 # pickled with these classes under this module's name.
 from generators.twin.base import Progress, TablePlan, TableTiming
 from generators.twin.fitting import TwinFitting
-from generators.twin.graph import find_unit_table
+from generators.twin.graph import persons_and_key
 from generators.twin.habits import person_habits
 from generators.twin.occasions import Occasion, find_occasions, join_occasions, split_occasions
 from generators.twin.profiles import PROFILE, person_profiles
@@ -206,14 +206,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         self, tables: dict[str, pd.DataFrame], relations: list[Relation], keys: dict[str, str]
     ) -> tuple[str, str] | None:
         """The person table and its key, or None where there is none (fitting says why)."""
-        try:
-            unit = self.unit_table or find_unit_table(list(tables), relations, keys)
-        except ValueError:
-            return None
-        unit_key = keys.get(unit) or next(
-            (r.parent_column for r in relations if r.parent_table == unit), None
-        )
-        return None if unit_key is None else (unit, unit_key)
+        return persons_and_key(list(tables), relations, keys, self.unit_table)
 
     def lake_relations(self) -> list[Relation]:
         """The foreign keys of the lake as fitted (without the occasions' virtual tables)."""

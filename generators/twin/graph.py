@@ -92,6 +92,24 @@ def find_unit_table(
     )
 
 
+def persons_and_key(
+    tables: list[str],
+    relations: list[Relation],
+    keys: Mapping[str, str],
+    unit: str | None = None,
+) -> tuple[str, str] | None:
+    """The person table (``unit``, or found) and its key: the declared primary key, else the
+    column its children refer to; None where there is none (fitting says why)."""
+    try:
+        unit = unit or find_unit_table(tables, relations, keys)
+    except ValueError:
+        return None
+    key = keys.get(unit) or next(
+        (r.parent_column for r in relations if r.parent_table == unit), None
+    )
+    return None if key is None else (unit, key)
+
+
 def unit_of_rows(
     tables: dict[str, pd.DataFrame],
     relations: list[Relation],

@@ -36,7 +36,7 @@ import pandas as pd
 
 from generators.relations import Relation
 from generators.twin.base import fresh_keys, stable_seed
-from generators.twin.graph import find_unit_table, key_columns
+from generators.twin.graph import key_columns, persons_and_key
 
 KEY = "__occasion__"  # key of an occasion, and the rows' reference to it
 # Virtual tables are named with a prefix (``__occasions__lab``), never ``lab__...``: a table
@@ -104,11 +104,8 @@ def find_occasions(
     """
     found: list[Occasion] = []
     keyed = key_columns(relations, keys)
-    if unit is None:
-        try:
-            unit = find_unit_table(list(tables), relations, keys)
-        except ValueError:
-            unit = None  # no person table: fitting says why
+    found_unit = persons_and_key(list(tables), relations, keys, unit)
+    unit = found_unit[0] if found_unit else unit
     for name, frame in tables.items():
         if name == unit or name.startswith((OCCASIONS, SERIES, PANEL)) or KEY in frame.columns:
             continue
