@@ -74,6 +74,9 @@ class TwinBuilder(TwinFitting, TwinSampling):
             real persons are.
         habits: give each person a hidden mean of each measure persons differ most in
             (:mod:`generators.twin.habits`), so their rows are drawn around their own level.
+        codes: draw each code list (diagnoses, drugs, municipalities) from its own small
+            forest given the row and its parent (:mod:`generators.twin.codes`), not from
+            the copula's one axis; False leaves them to the copula.
         latent: Gaussian copulas with empirical marginals and latent correlations
             (:mod:`generators.twin.latent`): the twin's age structure and deaths by age
             follow the real lake, but on the simulated lake the privacy gate's inference
@@ -97,6 +100,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         occasions: bool = True,
         profiles: bool = False,
         habits: bool = True,
+        codes: bool = True,
         executor: Executor | None = None,
         progress: Progress | None = None,
     ) -> None:
@@ -113,6 +117,7 @@ class TwinBuilder(TwinFitting, TwinSampling):
         self.occasions = occasions
         self.profiles = profiles
         self.habits = habits
+        self.codes = codes
         self.executor = executor
         self.progress = progress
 

@@ -139,6 +139,8 @@ class TableRules:
     # as a yes/no column and the column's other dates (a copula smooths a spike away)
     masses: dict[str, float] = field(default_factory=dict)
     date_only: list[str] = field(default_factory=list)  # datetimes that are whole days
+    # code list -> its CodeModel (generators.twin.codes): drawn given the row and its parent
+    codes: dict[str, Any] = field(default_factory=dict)
     dtypes: dict[str, str] = field(default_factory=dict)  # original dtype per column
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -211,9 +213,14 @@ class TableRules:
                     out.pop(POSITION + col).to_numpy(dtype=float), lo, np.full_like(lo, high)
                 )
             out[col] = from_days(days, col in self.date_only and anchor in self.date_only)
+        rng = np.random.default_rng(seed)
+        if self.codes:  # after the dates (ages are inputs), before what follows a code
+            given = out if context is None else pd.concat([out, context], axis=1)
+            for col, model in self.codes.items():
+                drawn = model.draw(given, rng)
+                out[col] = pd.Series(drawn, index=out.index).where(out[col].notna(), None)
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
-        rng = np.random.default_rng(seed)
         for col, (source, table) in self.dependent.items():
             out[col] = _draw_given(out[source], table, rng)
         for col, (low, high) in self.ranges.items():  # a last guard; keeps `after` order too

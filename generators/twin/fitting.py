@@ -37,6 +37,7 @@ from generators.twin.base import (
     mask_absent,
     stable_seed,
 )
+from generators.twin.codes import ForestSampler, code_lists, fit_code_models
 from generators.twin.constraints import is_numeric_text, learn_rules, to_days
 from generators.twin.graph import find_unit_table, topological_order, unit_of_rows
 from generators.twin.profiles import PROFILE, ProfiledSynthesizer
@@ -313,6 +314,8 @@ class TwinFitting(TwinBase):
         fit.contexts[plan.name] = context
         # Rules are learned where folded children exist (not on the donor values).
         plan.rules = learn_rules(mask_absent(plan, own.copy()), context, keep=plan.counts)
+        if self.codes and self.synthesizer == "gaussian_copula" and context is not None:
+            self._fit_codes(plan, mask_absent(plan, own.copy()), context)
         plan.real_rows = len(real)
         for rel in plan.other_refs:
             plan.null_rate[rel.child_column] = float(real[rel.child_column].isna().mean())
@@ -320,6 +323,24 @@ class TwinFitting(TwinBase):
         if context is None:
             return encoded
         return pd.concat([context[plan.conditioning].reset_index(drop=True), encoded], axis=1)
+
+    def _fit_codes(self, plan: TablePlan, own: pd.DataFrame, context: pd.DataFrame | None) -> None:
+        """A forest of P(code | row, parent) for each code list of the table (into its rules)."""
+        rules = plan.rules
+        follow = {*rules.derived, *rules.dependent, *rules.formulas}
+        targets = code_lists(own, plan.categorical, {*follow, *plan.counts})
+        if not targets:
+            return
+        frame = own if context is None else pd.concat([own, context], axis=1)
+        categorical = plan.categorical | {
+            c for c in frame.columns if c.startswith(CTX) and c in plan.categorical
+        }
+        with threadpool_limits(limits=1):
+            rules.codes = fit_code_models(
+                frame, targets, categorical, follow, stable_seed(self.seed, plan.name, "codes")
+            )
+        if rules.codes:
+            self._say(f"code lists of {plan.name} drawn by forests: {', '.join(rules.codes)}")
 
     def _fit_counts(self, plan: TablePlan, target: TargetAnchors, fit: FitData) -> None:
         """Per anchor: a model of how many rows follow the event, given the person and its date.
@@ -343,11 +364,28 @@ class TwinFitting(TwinBase):
             frame[EVENT_DAY] = first[label].to_numpy(dtype=float)[has]
             frame[ANCHORED] = rows.to_numpy(dtype=int)
             categorical = {c for c in target.given if c in plan.categorical} | {ANCHORED}
+            seed = stable_seed(self.seed, plan.name, label)
             with threadpool_limits(limits=1):
-                # A small helper model: always a Gaussian copula, which draws given the person.
-                model = SDVTableSynthesizer("gaussian_copula", latent=self.latent).fit(
-                    frame, categorical
+                # How many rows follow: a forest given the person and the event's date, with
+                # leaves of 10+ persons (1 in 50 of the persons with the event, if more).
+                forest = (
+                    fit_code_models(
+                        frame,
+                        [ANCHORED],
+                        categorical,
+                        set(),
+                        seed,
+                        min_leaf=max(10, len(frame) // 50),
+                    )
+                    if self.codes
+                    else {}
                 )
+                if forest:
+                    model: Any = ForestSampler(forest[ANCHORED])
+                else:  # few persons with the event: a Gaussian copula, drawn given the person
+                    model = SDVTableSynthesizer("gaussian_copula", latent=self.latent).fit(
+                        frame, categorical
+                    )
             target.count_models[label] = model
             target.since_median[label] = float(np.nanmedian(since[labels == label]))
 

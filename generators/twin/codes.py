@@ -1,0 +1,205 @@
+"""Code lists drawn by their own conditional model: which diagnosis, given who and when.
+
+A Gaussian copula lays a category column on one axis and links it to the others
+linearly. For a code list (43 diagnoses, 27 drugs, 98 municipalities) that is too
+coarse: a code at the end of the axis is drawn only at the extreme of whatever it
+correlates with. Measured on the simulated lake (8,000 persons): real hip fractures
+(DS72, 0.15% of diagnoses) happen at a median age of 80; the copula's twin gave them at
+97, and births (DO8) at 16 instead of 33, so the example cohort lost half its persons.
+
+Here each code list of a table is drawn after the copula, from a small random forest
+of P(code | the row's other columns and its parent's), with the ages a date pair
+makes (the contact's start minus the person's birth) among its inputs. A code is drawn
+from the mixture of the forest's leaves, and every leaf holds at least ``min_leaf``
+real rows, so no code is copied from one real row. Columns that follow a code
+(its derived and dependent columns) are rebuilt from the drawn code afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from common.numbers import to_numbers
+from generators.twin.habits import HABIT
+
+MIN_LEVELS = 21  # code lists: text (or code-like) categories with more values than this
+_FEATURE_LEVELS = 50  # category inputs with at most this many values (others are left out)
+_MAX_DATES = 6  # date inputs whose pairwise differences (ages, gaps) are inputs too
+_TRAIN_ROWS = 50_000  # rows a forest learns from (a seeded sample of bigger tables)
+_CHUNK = 20_000  # rows drawn at a time (probabilities are rows x codes)
+
+
+@dataclass
+class CodeModel:
+    """A fitted P(code | inputs) for one code column of one table."""
+
+    column: str
+    numeric: list[str]  # inputs used as numbers (datetimes as days)
+    categories: dict[str, list[Any]]  # category inputs -> their values (position = number)
+    dates: list[str]  # date inputs whose pairwise differences are inputs
+    forest: Any  # sklearn RandomForestClassifier
+    classes: list[Any] = field(default_factory=list)  # the forest's classes, as real values
+
+    def features(self, frame: pd.DataFrame) -> np.ndarray:
+        """The forest's input matrix for the rows of ``frame`` (missing values as NaN)."""
+        return _features(frame, self.numeric, self.categories, self.dates)
+
+    def draw(self, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+        """One code per row of ``frame``, drawn from the forest's conditional distribution."""
+        out = np.empty(len(frame), dtype=object)
+        classes = np.asarray(self.classes, dtype=object)
+        matrix = self.features(frame)
+        for start in range(0, len(frame), _CHUNK):
+            part = matrix[start : start + _CHUNK]
+            if not len(part):
+                continue
+            probs = self.forest.predict_proba(part)
+            cumulative = np.cumsum(probs, axis=1)
+            cumulative[:, -1] = 1.0
+            u = rng.random(len(part))[:, None]
+            pick = (cumulative < u).sum(axis=1)
+            out[start : start + len(part)] = classes[np.minimum(pick, len(classes) - 1)]
+        return out
+
+
+def code_lists(frame: pd.DataFrame, categorical: set[str], exclude: set[str]) -> list[str]:
+    """The columns of ``frame`` that are code lists: categories with many values."""
+    found = []
+    for col in frame.columns:
+        if col in exclude or col not in categorical:
+            continue
+        values = frame[col].dropna()
+        if not (MIN_LEVELS <= values.nunique() < 0.5 * max(len(values), 1)):
+            continue
+        if float(to_numbers(values).notna().mean()) >= 0.8:
+            continue  # numbers written as text (results): measurements, not codes
+        found.append(col)
+    return found
+
+
+def fit_code_models(
+    frame: pd.DataFrame,
+    columns: list[str],
+    categorical: set[str],
+    exclude: set[str],
+    seed: int,
+    min_leaf: int = 50,
+    trees: int = 10,
+) -> dict[str, CodeModel]:
+    """One :class:`CodeModel` per column of ``columns``, learned on ``frame``.
+
+    Args:
+        frame: the real rows: own columns in their original form and the context columns.
+        columns: the code lists to model.
+        categorical: which inputs are categories.
+        exclude: columns never used as inputs (keys, columns computed from a code).
+        seed: the forest's seed.
+        min_leaf: fewest real rows in a leaf (no code is drawn from fewer).
+        trees: the forest's size.
+    """
+    from sklearn.ensemble import RandomForestClassifier
+
+    if len(frame) > _TRAIN_ROWS:
+        frame = frame.sample(n=_TRAIN_ROWS, random_state=seed % 2**32)
+    models: dict[str, CodeModel] = {}
+    for col in columns:
+        target = frame[col]
+        known = target.notna().to_numpy()
+        if known.sum() < 2 * min_leaf or target[known].nunique() < 2:
+            continue
+        # A person's hidden means are near-unique per person: as inputs they would let
+        # leaves follow single persons, not kinds of rows.
+        inputs = [
+            c
+            for c in frame.columns
+            if c != col and c not in exclude and c not in columns and HABIT not in c
+        ]
+        numeric, categories, dates = _inputs(frame, inputs, categorical)
+        if not numeric and not categories:
+            continue
+        matrix = _features(frame, numeric, categories, dates)
+        labels, classes = pd.factorize(target[known], sort=True)
+        forest = RandomForestClassifier(
+            n_estimators=trees,
+            min_samples_leaf=min_leaf,
+            max_features=None,
+            random_state=seed % 2**32,
+            n_jobs=1,
+        ).fit(matrix[known], labels)
+        kept = [classes[int(i)] for i in forest.classes_]
+        models[col] = CodeModel(col, numeric, categories, dates, forest, kept)
+    return models
+
+
+def _inputs(
+    frame: pd.DataFrame, inputs: list[str], categorical: set[str]
+) -> tuple[list[str], dict[str, list[Any]], list[str]]:
+    numeric: list[str] = []
+    categories: dict[str, list[Any]] = {}
+    dates: list[str] = []
+    for col in inputs:
+        values = frame[col]
+        if values.isna().all():
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            numeric.append(col)
+            if len(dates) < _MAX_DATES:
+                dates.append(col)
+        elif col in categorical or not (
+            pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+        ):
+            levels = values.dropna().unique()
+            if 1 < len(levels) <= _FEATURE_LEVELS:
+                categories[col] = sorted(levels, key=str)
+        elif values.nunique() > 1:
+            numeric.append(col)
+    return numeric, categories, dates
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values.to_numpy(dtype="datetime64[ns]")
+        days = stamps.astype("int64").astype(float) / 86_400e9
+        days[np.isnat(stamps)] = np.nan
+        return days
+    return to_numbers(values).to_numpy(dtype=float)
+
+
+def _features(
+    frame: pd.DataFrame, numeric: list[str], categories: dict[str, list[Any]], dates: list[str]
+) -> np.ndarray:
+    parts = [_days(frame[col]) for col in numeric]
+    for col, levels in categories.items():
+        position = {value: float(i) for i, value in enumerate(levels)}
+        parts.append(frame[col].map(position).to_numpy(dtype=float))
+    days = {col: _days(frame[col]) for col in dates}
+    for i, first in enumerate(dates):
+        for second in dates[i + 1 :]:
+            parts.append(days[first] - days[second])
+    if not parts:
+        return np.zeros((len(frame), 0))
+    return np.column_stack(parts)
+
+
+class ForestSampler:
+    """A :class:`CodeModel` behind the synthesizers' conditional interface.
+
+    Used for the rows that follow an anchor event (:mod:`generators.twin.anchors`): how
+    many rows a person gets after a hip fracture, given the person and the event's date.
+    A copula drew those counts on one axis, and gave a third of the twin's fracture
+    persons home care where half of the real ones had it.
+    """
+
+    def __init__(self, model: CodeModel) -> None:
+        self.model = model
+
+    def sample(self, num_rows: int, seed: int) -> pd.DataFrame:
+        raise NotImplementedError("a forest draws only given its inputs")
+
+    def sample_conditional(self, context: pd.DataFrame, seed: int) -> pd.DataFrame:
+        drawn = self.model.draw(context, np.random.default_rng(seed))
+        return pd.DataFrame({self.model.column: drawn})

@@ -1,0 +1,152 @@
+"""Code lists drawn by forests: a rare diagnosis of the old stays a diagnosis of the old."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from generators.relations import Relation
+from generators.twin import TwinBuilder
+from generators.twin.anchors import NONE, Anchor, TargetAnchors, code_columns, label_rows
+from generators.twin.codes import code_lists, fit_code_models
+
+DAY = pd.Timedelta(days=1)
+START = pd.Timestamp("2016-01-01")
+RARE = "DS720"  # a fracture: 1 in 100 diagnoses, all at 80 or over
+BIRTH = "DO800"  # a birth: 1 in 50 diagnoses, women aged 20 to 40 only
+
+
+@pytest.fixture(scope="module")
+def diagnosis_lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
+    """Persons, their contacts and one diagnosis per contact from a list of 30 codes.
+
+    Each code has its own typical age; the rare code is given only at 80 or over, the
+    birth only to women of 20 to 40 (what a copula's one axis per column cannot hold).
+    """
+    rng = np.random.default_rng(4)
+    n = 2500
+    ids = np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
+    born = pd.DatetimeIndex(START - rng.integers(18 * 365, 95 * 365, n) * DAY)
+    persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
+    per_person = rng.poisson(4, n) + 1
+    m = int(per_person.sum())
+    owner = np.repeat(np.arange(n), per_person)
+    start = pd.DatetimeIndex(START + rng.integers(0, 6 * 365, m) * DAY)
+    contacts = pd.DataFrame(
+        {
+            "cid": np.arange(1, m + 1),
+            "pid": ids[owner],
+            "start": start,
+            "kind": rng.choice(["ALCA00", "ALCA03", "ALCA10"], m, p=[0.8, 0.15, 0.05]),
+        }
+    )
+    age = (start - born[owner]).days.to_numpy() / 365.25
+    codes = np.array([f"D{chr(65 + i // 10)}{i % 10}" for i in range(29)], dtype=object)
+    centre = np.linspace(20, 90, len(codes))  # code i is typical of persons near centre[i]
+    weights = np.exp(-(((age[:, None] - centre[None, :]) / 12.0) ** 2))
+    weights /= weights.sum(axis=1, keepdims=True)
+    drawn = codes[(weights.cumsum(axis=1) < rng.random(m)[:, None]).sum(axis=1)]
+    old = np.flatnonzero(age >= 80)
+    fractured = rng.choice(old, size=max(m // 100, 1), replace=False)
+    drawn[fractured] = RARE
+    mothers = np.flatnonzero(
+        (age >= 20) & (age <= 40) & (persons["sex"].to_numpy()[owner] == "F") & (drawn != RARE)
+    )
+    drawn[rng.choice(mothers, size=m // 50, replace=False)] = BIRTH
+    diagnoses = pd.DataFrame({"did": np.arange(1, m + 1), "cid": contacts["cid"], "code": drawn})
+    relations = [
+        Relation("contacts", "pid", "persons", "pid"),
+        Relation("diagnoses", "cid", "contacts", "cid"),
+    ]
+    keys = {"persons": "pid", "contacts": "cid", "diagnoses": "did"}
+    return {"persons": persons, "contacts": contacts, "diagnoses": diagnoses}, relations, keys
+
+
+def _rows_of(tables: dict[str, pd.DataFrame], code: str) -> pd.DataFrame:
+    joined = (
+        tables["diagnoses"].merge(tables["contacts"], on="cid").merge(tables["persons"], on="pid")
+    )
+    rows = joined[joined["code"] == code]
+    return rows.assign(age=(rows["start"] - rows["born"]).dt.days / 365.25)
+
+
+def _ages_of(tables: dict[str, pd.DataFrame], code: str) -> pd.Series:
+    return _rows_of(tables, code)["age"]
+
+
+def _mothers(tables: dict[str, pd.DataFrame]) -> float:
+    """Share of birth diagnoses given to women aged 20 to 40 (1.0 in the lake)."""
+    rows = _rows_of(tables, BIRTH)
+    return float(((rows["sex"] == "F") & rows["age"].between(19, 41)).mean()) if len(rows) else 0.0
+
+
+def test_a_rare_code_of_the_old_stays_with_the_old(diagnosis_lake) -> None:
+    tables, relations, keys = diagnosis_lake
+    real_age = float(_ages_of(tables, RARE).median())
+    twin = TwinBuilder(seed=1).fit(tables, relations, keys).sample(seed=1)
+    twin_ages = _ages_of(twin, RARE)
+    # Drawn about as often as in the lake, at the ages it has there.
+    real_share = float((tables["diagnoses"]["code"] == RARE).mean())
+    twin_share = float((twin["diagnoses"]["code"] == RARE).mean())
+    assert 0.5 * real_share <= twin_share <= 1.5 * real_share, (real_share, twin_share)
+    assert abs(float(twin_ages.median()) - real_age) < 5.0, (real_age, twin_ages.median())
+    assert float((twin_ages >= 70).mean()) > 0.8
+    # Births go to women of 20 to 40, as in the lake.
+    assert _mothers(tables) == 1.0
+    assert _mothers(twin) > 0.85, _mothers(twin)
+
+
+def test_without_forests_the_copula_gives_births_to_anyone(diagnosis_lake) -> None:
+    """The measure above fails without the forests: the reason they exist."""
+    tables, relations, keys = diagnosis_lake
+    twin = TwinBuilder(seed=1, codes=False).fit(tables, relations, keys).sample(seed=1)
+    assert _mothers(twin) < 0.7, _mothers(twin)
+
+
+def test_forest_draws_are_deterministic_and_keep_the_shares(diagnosis_lake) -> None:
+    tables, _, _ = diagnosis_lake
+    frame = (
+        tables["diagnoses"]
+        .merge(tables["contacts"], on="cid")
+        .merge(tables["persons"], on="pid")[["code", "start", "born", "sex", "kind"]]
+    )
+    models = fit_code_models(frame, ["code"], {"code", "sex", "kind"}, set(), seed=3)
+    model = models["code"]
+    assert model.forest.min_samples_leaf == 50  # no code drawn from a handful of rows
+    first = model.draw(frame, np.random.default_rng(5))
+    again = model.draw(frame, np.random.default_rng(5))
+    assert (first == again).all()
+    real = frame["code"].value_counts(normalize=True)
+    drawn = pd.Series(first).value_counts(normalize=True).reindex(real.index).fillna(0.0)
+    assert float((real - drawn).abs().sum()) < 0.15  # total variation x 2
+
+
+def test_code_lists_are_categories_with_many_values_not_results() -> None:
+    rng = np.random.default_rng(0)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "code": rng.choice([f"C{i:02d}" for i in range(40)], n),
+            "result": rng.integers(50, 200, n).astype(str),  # whole numbers as text
+            "kind": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    assert code_lists(frame, {"code", "result", "kind"}, set()) == ["code"]
+    assert code_columns(frame, set()) == ["code", "kind"]  # never a result as an event
+
+
+def test_a_row_in_two_windows_goes_to_the_anchor_of_higher_lift() -> None:
+    strong = Anchor("diagnoses", "code", "DS72")
+    weak = Anchor("procedures", "code", "KNF")
+    target = TargetAnchors(
+        "care", "begin", 365.0, [weak, strong], {weak.label: 8.0, strong.label: 28.0}
+    )
+    persons = pd.Index(["p1", "p2"])
+    first = pd.DataFrame({strong.label: [100.0, np.nan], weak.label: [110.0, 110.0]}, index=persons)
+    labels, since = label_rows(
+        target, np.array(["p1", "p2", "p1"]), np.array([120.0, 120.0, 50.0]), first
+    )
+    # p1's care after both its fracture and its operation follows the fracture.
+    assert list(labels) == [strong.label, weak.label, NONE]
+    assert since[0] == 20.0 and since[1] == 10.0 and np.isnan(since[2])
