@@ -113,6 +113,7 @@ class TwinBase:
     anchor_window: float  # days within which a row can be anchored to an event (0: off)
     latent: bool  # Gaussian copulas with empirical marginals and latent correlations
     codes: bool  # code lists drawn by their own forests (generators.twin.codes)
+    forest_counts: bool  # child counts drawn by forests too
     executor: Executor | None  # runs fit and sampling tasks; serial when None
     progress: Progress | None  # told a short message per table
 

@@ -26,7 +26,7 @@ import pandas as pd
 from common.numbers import to_numbers
 from generators.twin.habits import HABIT
 
-MIN_LEVELS = 21  # code lists: text (or code-like) categories with more values than this
+MIN_LEVELS = 21  # code lists: categories (text or code-like numbers) with this many values or more
 _FEATURE_LEVELS = 50  # category inputs with at most this many values (others are left out)
 _MAX_DATES = 6  # date inputs whose pairwise differences (ages, gaps) are inputs too
 _TRAIN_ROWS = 50_000  # rows a forest learns from (a seeded sample of bigger tables)
@@ -43,27 +43,56 @@ class CodeModel:
     dates: list[str]  # date inputs whose pairwise differences are inputs
     forest: Any  # sklearn RandomForestClassifier
     classes: list[Any] = field(default_factory=list)  # the forest's classes, as real values
+    # each class's share of the real rows: drawn rows are brought back to it (see draw);
+    # empty: drawn as the forest says
+    shares: list[float] = field(default_factory=list)
 
     def features(self, frame: pd.DataFrame) -> np.ndarray:
         """The forest's input matrix for the rows of ``frame`` (missing values as NaN)."""
         return _features(frame, self.numeric, self.categories, self.dates)
 
     def draw(self, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
-        """One code per row of ``frame``, drawn from the forest's conditional distribution."""
+        """One code per row of ``frame``, drawn from the forest's conditional distribution.
+
+        With ``shares``, the probabilities are first reweighted so the codes' shares over
+        ``frame`` are the real ones (the EM prior correction of Saerens et al., 2002): the
+        twin's rows are not the real rows, and a rare code the forest gives mainly to rows
+        the twin has fewer of (hip fractures: old persons' contacts with a hip operation)
+        came out at a third of its real share.
+        """
         out = np.empty(len(frame), dtype=object)
         classes = np.asarray(self.classes, dtype=object)
         matrix = self.features(frame)
+        weights = self._prior_weights(matrix) if self.shares else None
         for start in range(0, len(frame), _CHUNK):
             part = matrix[start : start + _CHUNK]
             if not len(part):
                 continue
             probs = self.forest.predict_proba(part)
+            if weights is not None:
+                probs = probs * weights
+                probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-300)
             cumulative = np.cumsum(probs, axis=1)
             cumulative[:, -1] = 1.0
             u = rng.random(len(part))[:, None]
             pick = (cumulative < u).sum(axis=1)
             out[start : start + len(part)] = classes[np.minimum(pick, len(classes) - 1)]
         return out
+
+    def _prior_weights(self, matrix: np.ndarray, rounds: int = 10) -> np.ndarray:
+        """Per class: the factor that brings the mean drawn probability to the real share."""
+        target = np.asarray(self.shares, dtype=float)
+        weights = np.ones(len(target))
+        if not len(matrix):
+            return weights
+        probs = self.forest.predict_proba(matrix[:: max(1, len(matrix) // _CHUNK)])
+        for _ in range(rounds):
+            adjusted = probs * weights
+            adjusted /= np.maximum(adjusted.sum(axis=1, keepdims=True), 1e-300)
+            drawn = adjusted.mean(axis=0)
+            weights *= np.where(drawn > 0, target / np.maximum(drawn, 1e-12), 1.0)
+        # A class the forest hardly gives to these rows is not forced onto rows it does not fit.
+        return np.clip(weights, 0.1, 10.0)
 
 
 def code_lists(frame: pd.DataFrame, categorical: set[str], exclude: set[str]) -> list[str]:
@@ -89,6 +118,7 @@ def fit_code_models(
     seed: int,
     min_leaf: int = 50,
     trees: int = 10,
+    calibrate: bool = True,
 ) -> dict[str, CodeModel]:
     """One :class:`CodeModel` per column of ``columns``, learned on ``frame``.
 
@@ -100,13 +130,15 @@ def fit_code_models(
         seed: the forest's seed.
         min_leaf: fewest real rows in a leaf (no code is drawn from fewer).
         trees: the forest's size.
+        calibrate: draw each code at its real share over the rows drawn (see
+            :meth:`CodeModel.draw`); False draws as the forest says.
     """
     from sklearn.ensemble import RandomForestClassifier
 
     if len(frame) > _TRAIN_ROWS:
         frame = frame.sample(n=_TRAIN_ROWS, random_state=seed % 2**32)
     models: dict[str, CodeModel] = {}
-    for col in columns:
+    for position, col in enumerate(columns):
         target = frame[col]
         known = target.notna().to_numpy()
         if known.sum() < 2 * min_leaf or target[known].nunique() < 2:
@@ -116,7 +148,10 @@ def fit_code_models(
         inputs = [
             c
             for c in frame.columns
-            if c != col and c not in exclude and c not in columns and HABIT not in c
+            if c != col
+            and c not in exclude
+            and c not in columns[position:]  # earlier code lists are drawn first: inputs
+            and HABIT not in c
         ]
         numeric, categories, dates = _inputs(frame, inputs, categorical)
         if not numeric and not categories:
@@ -131,7 +166,10 @@ def fit_code_models(
             n_jobs=1,
         ).fit(matrix[known], labels)
         kept = [classes[int(i)] for i in forest.classes_]
-        models[col] = CodeModel(col, numeric, categories, dates, forest, kept)
+        shares = np.bincount(labels, minlength=len(classes))[forest.classes_] / len(labels)
+        models[col] = CodeModel(
+            col, numeric, categories, dates, forest, kept, list(shares) if calibrate else []
+        )
     return models
 
 

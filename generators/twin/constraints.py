@@ -219,6 +219,7 @@ class TableRules:
             for col, model in self.codes.items():
                 drawn = model.draw(given, rng)
                 out[col] = pd.Series(drawn, index=out.index).where(out[col].notna(), None)
+                given[col] = out[col]  # an input of the code lists drawn after it
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
         for col, (source, table) in self.dependent.items():

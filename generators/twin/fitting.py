@@ -315,7 +315,7 @@ class TwinFitting(TwinBase):
         fit.contexts[plan.name] = context
         # Rules are learned where folded children exist (not on the donor values).
         plan.rules = learn_rules(mask_absent(plan, own.copy()), context, keep=plan.counts)
-        if self.codes and self.synthesizer == "gaussian_copula" and context is not None:
+        if self.codes and self.synthesizer == "gaussian_copula":
             self._fit_codes(plan, mask_absent(plan, own.copy()), context)
         plan.real_rows = len(real)
         for rel in plan.other_refs:
@@ -326,7 +326,8 @@ class TwinFitting(TwinBase):
         return pd.concat([context[plan.conditioning].reset_index(drop=True), encoded], axis=1)
 
     def _fit_codes(self, plan: TablePlan, own: pd.DataFrame, context: pd.DataFrame | None) -> None:
-        """A forest of P(code | row, parent) for each code list of the table (into its rules)."""
+        """A forest of P(value | row, parent) for each child count and code list of the table
+        (into its rules)."""
         if plan.name.startswith(SERIES):
             # A series is its code and what the code fixes (a drug's pack size): drawn
             # jointly by its copula; a code drawn apart from them broke that (detection
@@ -334,7 +335,20 @@ class TwinFitting(TwinBase):
             return
         rules = plan.rules
         follow = {*rules.derived, *rules.dependent, *rules.formulas}
-        targets = code_lists(own, plan.categorical, {*follow, *plan.counts})
+        # Child counts first (opt-in), then code lists; each forest sees the columns drawn
+        # before it. A person's contacts rise with age and fall again after 90: on the
+        # copula's axis persons of 70-80 had 8.1 (real 10.7), with a forest 9.4; detection
+        # AUC at 5,000 persons 0.942 (0.936-0.947) -> 0.922 (0.915-0.928), but on the demo's
+        # lake the gate's DCR floor refused that twin (0.193 < 0.20; README).
+        counts = [c for c in plan.counts if own[c].nunique() >= 3] if self.forest_counts else []
+        # A root table's code lists stay with its copula (a municipality given a birth date
+        # and sex is no better drawn by a forest, and the person table is what DCR measures).
+        lists = (
+            code_lists(own, plan.categorical, {*follow, *plan.counts})
+            if context is not None
+            else []
+        )
+        targets = counts + lists
         if not targets:
             return
         frame = own if context is None else pd.concat([own, context], axis=1)
@@ -382,6 +396,7 @@ class TwinFitting(TwinBase):
                         set(),
                         seed,
                         min_leaf=max(10, len(frame) // 50),
+                        calibrate=False,  # a person's count follows the person, not a share
                     )
                     if self.codes
                     else {}

@@ -172,6 +172,11 @@ class SDVTableSynthesizer:
             (:func:`~generators.twin.latent.latent_correlation`; SDV measures them on
             uniform noise inside each category, which halved a death flag's link to
             age). Off by default; see :class:`~generators.twin.builder.TwinBuilder`.
+        empirical_dates: Gaussian copula only: date columns get the column's quantile curve
+            as their marginal even without ``latent`` (correlations then measured again on
+            it, as SDV measures them). A birth date is far from a truncated normal: on the
+            simulated lake (8,000 persons) SDV's gave 2.5 times the persons over 90 and 30%
+            too few aged 70-80, and the twin's hip fractures (of the old) fell with them.
     """
 
     _TABLE = "table"
@@ -182,11 +187,13 @@ class SDVTableSynthesizer:
         epochs: int = 100,
         one_hot_max: int = 0,
         latent: bool = False,
+        empirical_dates: bool = True,
     ) -> None:
         self.kind = kind
         self.epochs = epochs
         self.one_hot_max = one_hot_max
         self.latent = latent
+        self.empirical_dates = empirical_dates
 
     def _make(self, metadata: Any) -> Any:
         from sdv.single_table import (
@@ -227,6 +234,10 @@ class SDVTableSynthesizer:
                 processed = self.model_.preprocess({self._TABLE: frame})
                 self.model_.fit_processed_data(processed)
                 self._fit_latent(processed[self._TABLE])
+            elif self.kind == "gaussian_copula" and self.empirical_dates and self.datetimes_:
+                processed = self.model_.preprocess({self._TABLE: frame})
+                self.model_.fit_processed_data(processed)
+                self._fit_empirical_dates(processed[self._TABLE])
             else:
                 self.model_.fit({self._TABLE: frame})
         return self
@@ -307,6 +318,20 @@ class SDVTableSynthesizer:
         else:
             corr = np.eye(len(copula.columns))
         copula.correlation = pd.DataFrame(corr, index=copula.columns, columns=copula.columns)
+
+    def _fit_empirical_dates(self, processed: pd.DataFrame) -> None:
+        """Date columns' marginals become their quantile curves; correlations measured again."""
+        copula = self.model_._model
+        processed = processed[copula.columns]
+        changed = False
+        for i, column in enumerate(copula.columns):
+            if column in self.datetimes_:
+                values = processed[column].to_numpy(dtype=float)
+                if np.isfinite(values).sum() >= 10:
+                    copula.univariates[i] = EmpiricalMarginal(values)
+                    changed = True
+        if changed and len(copula.columns) > 1:
+            copula.correlation = copula._get_correlation(processed)
 
     def _to_numbers(self, frame: pd.DataFrame) -> pd.DataFrame:
         # Datetimes are modelled as float days: SDV validates datetimes value by value in

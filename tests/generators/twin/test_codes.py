@@ -150,3 +150,46 @@ def test_a_row_in_two_windows_goes_to_the_anchor_of_higher_lift() -> None:
     # p1's care after both its fracture and its operation follows the fracture.
     assert list(labels) == [strong.label, weak.label, NONE]
     assert since[0] == 20.0 and since[1] == 10.0 and np.isnan(since[2])
+
+
+def _visits_lake(n: int = 3000) -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
+    """Persons whose number of visits rises with age to 75 and falls after 85."""
+    rng = np.random.default_rng(8)
+    ids = np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
+    age = rng.uniform(20, 100, n)
+    born = pd.DatetimeIndex(START - np.round(age * 365.25) * DAY)
+    rate = np.where(age < 85, 1 + (age - 20) / 6, 2.0)  # 1 at 20, 11.8 at 85, then 2
+    per_person = rng.poisson(rate)
+    owner = np.repeat(np.arange(n), per_person)
+    persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
+    visits = pd.DataFrame(
+        {
+            "vid": np.arange(1, len(owner) + 1),
+            "pid": ids[owner],
+            "day": pd.DatetimeIndex(START + rng.integers(0, 365, len(owner)) * DAY),
+            "kind": rng.choice(["a", "b", "c"], len(owner)),
+        }
+    )
+    relations = [Relation("visits", "pid", "persons", "pid")]
+    return {"persons": persons, "visits": visits}, relations, {"persons": "pid", "visits": "vid"}
+
+
+def _visits_by_age(tables: dict[str, pd.DataFrame]) -> tuple[float, float]:
+    """Mean visits of persons aged 70-85 and of persons over 88."""
+    persons = tables["persons"]
+    age = (START - persons["born"]).dt.days / 365.25
+    visits = persons["pid"].map(tables["visits"]["pid"].value_counts()).fillna(0)
+    return float(visits[age.between(70, 85)].mean()), float(visits[age > 88].mean())
+
+
+def test_child_counts_that_rise_and_fall_with_age_keep_their_shape() -> None:
+    tables, relations, keys = _visits_lake()
+    real_mid, real_old = _visits_by_age(tables)
+    assert real_mid > 3 * real_old  # the lake's shape: many visits at 70-85, few over 88
+    twin = TwinBuilder(seed=1, forest_counts=True).fit(tables, relations, keys).sample(seed=1)
+    twin_mid, twin_old = _visits_by_age(twin)
+    assert twin_mid > 2 * twin_old, (real_mid, real_old, twin_mid, twin_old)
+    # The copula's one axis cannot fall again: the oldest get as many as the 70-85s.
+    plain = TwinBuilder(seed=1).fit(tables, relations, keys).sample(seed=1)
+    plain_mid, plain_old = _visits_by_age(plain)
+    assert plain_mid < 2 * plain_old, (real_mid, real_old, plain_mid, plain_old)
