@@ -37,7 +37,7 @@ from generators.twin.base import (
     mask_absent,
     stable_seed,
 )
-from generators.twin.codes import ForestSampler, code_lists, fit_code_models
+from generators.twin.codes import ForestSampler, code_lists, fit_code_models, fixed_by_parent
 from generators.twin.constraints import is_numeric_text, learn_rules, to_days
 from generators.twin.graph import find_unit_table, topological_order, unit_of_rows
 from generators.twin.occasions import SERIES
@@ -348,6 +348,10 @@ class TwinFitting(TwinBase):
             if context is not None
             else []
         )
+        if context is not None:  # and small categories a parent's value fixes (see codes)
+            lists += fixed_by_parent(
+                own, context, plan.categorical, {*follow, *plan.counts, *lists}
+            )
         targets = counts + lists
         if not targets:
             return

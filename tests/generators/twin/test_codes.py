@@ -9,7 +9,7 @@ import pytest
 from generators.relations import Relation
 from generators.twin import TwinBuilder
 from generators.twin.anchors import NONE, Anchor, TargetAnchors, code_columns, label_rows
-from generators.twin.codes import code_lists, fit_code_models
+from generators.twin.codes import code_lists, fit_code_models, fixed_by_parent
 
 DAY = pd.Timedelta(days=1)
 START = pd.Timestamp("2016-01-01")
@@ -193,3 +193,65 @@ def test_child_counts_that_rise_and_fall_with_age_keep_their_shape() -> None:
     plain = TwinBuilder(seed=1).fit(tables, relations, keys).sample(seed=1)
     plain_mid, plain_old = _visits_by_age(plain)
     assert plain_mid < 2 * plain_old, (real_mid, real_old, plain_mid, plain_old)
+
+
+def _packs_lake(n: int = 2000) -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
+    """Courses of a drug in one pack size, and their dispensings: a 15-pack is always
+    dispensed as one pack, other sizes as 1 to 3."""
+    rng = np.random.default_rng(12)
+    ids = np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
+    persons = pd.DataFrame({"pid": ids, "sex": rng.choice(["F", "M"], n)})
+    per_person = rng.poisson(2, n) + 1
+    owner = np.repeat(np.arange(n), per_person)
+    k = len(owner)
+    size = rng.choice([15, 30, 100], k, p=[0.3, 0.4, 0.3])
+    courses = pd.DataFrame({"course": np.arange(1, k + 1), "pid": ids[owner], "packsize": size})
+    per_course = rng.poisson(2, k) + 1
+    which = np.repeat(np.arange(k), per_course)
+    m = len(which)
+    packs = np.where(size[which] == 15, 1, rng.choice([1, 2, 3], m, p=[0.6, 0.3, 0.1]))
+    orders = pd.DataFrame(
+        {
+            "oid": np.arange(1, m + 1),
+            "course": which + 1,
+            "day": pd.DatetimeIndex(START + rng.integers(0, 365, m) * DAY),
+            "packs": packs,
+        }
+    )
+    relations = [
+        Relation("courses", "pid", "persons", "pid"),
+        Relation("orders", "course", "courses", "course"),
+    ]
+    keys = {"persons": "pid", "courses": "course", "orders": "oid"}
+    return {"persons": persons, "courses": courses, "orders": orders}, relations, keys
+
+
+def _one_pack_share(tables: dict[str, pd.DataFrame]) -> float:
+    """Share of a 15-pack's dispensings that are one pack (1.0 in the lake)."""
+    joined = tables["orders"].merge(tables["courses"], on="course")
+    small = joined[joined["packsize"] == 15]
+    return float((small["packs"] == 1).mean()) if len(small) > 100 else 0.0
+
+
+def test_a_value_a_parent_fixes_is_found() -> None:
+    rng = np.random.default_rng(1)
+    parent = rng.choice(["x", "y", "z"], 5000)
+    own = pd.DataFrame(
+        {
+            "fixed": np.where(parent == "x", "a", rng.choice(["a", "b", "c"], 5000)),
+            "free": rng.choice(["a", "b", "c"], 5000),
+        }
+    )
+    context = pd.DataFrame({"__ctx__kind": parent})
+    chosen = fixed_by_parent(own, context, {"fixed", "free", "__ctx__kind"}, set())
+    assert chosen == ["fixed"]
+
+
+def test_a_structural_zero_survives_in_the_twin() -> None:
+    """A 15-pack is always dispensed as one pack: a forest keeps that, a copula cannot."""
+    tables, relations, keys = _packs_lake()
+    assert _one_pack_share(tables) == 1.0
+    twin = TwinBuilder(seed=2).fit(tables, relations, keys).sample(seed=2)
+    assert _one_pack_share(twin) > 0.97, _one_pack_share(twin)
+    plain = TwinBuilder(seed=2, codes=False).fit(tables, relations, keys).sample(seed=2)
+    assert _one_pack_share(plain) < 0.9, _one_pack_share(plain)
