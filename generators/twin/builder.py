@@ -77,10 +77,10 @@ class TwinBuilder(TwinFitting, TwinSampling):
         codes: draw each code list (diagnoses, drugs, municipalities) from its own small
             forest given the row and its parent (:mod:`generators.twin.codes`), not from
             the copula's one axis; False leaves them to the copula.
-        forest_counts: draw each table's child counts by forests too (a person's contacts
-            rise with age and fall after 90). Off by default: closer to the lake (detection
-            AUC 0.946 -> 0.930 on the demo's lake), but there the gate's DCR floor refused
-            its twin (README, "Twin builder").
+        forest_counts: draw the person table's child counts by forests too (with
+            ``codes``, the counts of tables below it always are): a person's contacts rise
+            with age and fall after 90. Off by default: on the demo's lake the gate's DCR
+            floor refused such a twin (README, "Synthetic twins").
         latent: Gaussian copulas with empirical marginals and latent correlations
             (:mod:`generators.twin.latent`): the twin's age structure and deaths by age
             follow the real lake, but on the simulated lake the privacy gate's inference

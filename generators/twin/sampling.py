@@ -28,7 +28,7 @@ from generators.twin.base import (
     mask_absent,
     stable_seed,
 )
-from generators.twin.constraints import from_days, to_days
+from generators.twin.constraints import from_days, once_per_parent, to_days
 from generators.twin.synthesizers import CTX
 
 SampleItem = tuple[Any, int, pd.DataFrame | None, int]  # model, rows, context, seed
@@ -124,6 +124,11 @@ class TwinSampling(TwinBase):
         if target is not None and labels is not None and events is not None:
             assert parent_row is not None and context is not None
             decoded = self._redate(plan, target, decoded, context, labels, events, parent_row)
+        if plan.rules.once and parent_row is not None:
+            rng = np.random.default_rng(stable_seed(seed, plan.name, "once"))
+            decoded = once_per_parent(
+                decoded, parent_row, plan.rules.once, plan.rules.dependent, rng
+            )
         if context is not None:
             decoded = pd.concat([decoded, context], axis=1)
         if parent_row is not None:

@@ -255,3 +255,43 @@ def test_a_structural_zero_survives_in_the_twin() -> None:
     assert _one_pack_share(twin) > 0.97, _one_pack_share(twin)
     plain = TwinBuilder(seed=2, codes=False).fit(tables, relations, keys).sample(seed=2)
     assert _one_pack_share(plain) < 0.9, _one_pack_share(plain)
+
+
+def test_every_contact_keeps_exactly_one_primary_diagnosis() -> None:
+    """Each real contact has one primary diagnosis (A) among its diagnoses; so has the twin's."""
+    rng = np.random.default_rng(21)
+    n = 1500
+    ids = np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
+    persons = pd.DataFrame({"pid": ids, "sex": rng.choice(["F", "M"], n)})
+    owner = np.repeat(np.arange(n), rng.poisson(3, n) + 1)
+    k = len(owner)
+    contacts = pd.DataFrame(
+        {
+            "cid": np.arange(1, k + 1),
+            "pid": ids[owner],
+            "start": pd.DatetimeIndex(START + rng.integers(0, 900, k) * DAY),
+        }
+    )
+    per_contact = rng.choice([1, 2, 3], k, p=[0.6, 0.3, 0.1])
+    contact = np.repeat(np.arange(k), per_contact)
+    first = np.r_[True, contact[1:] != contact[:-1]]
+    diagnoses = pd.DataFrame(
+        {
+            "did": np.arange(1, len(contact) + 1),
+            "cid": contact + 1,
+            "code": rng.choice([f"D{i:02d}" for i in range(30)], len(contact)),
+            "kind": np.where(first, "A", "B"),
+        }
+    )
+    tables = {"persons": persons, "contacts": contacts, "diagnoses": diagnoses}
+    relations = [
+        Relation("contacts", "pid", "persons", "pid"),
+        Relation("diagnoses", "cid", "contacts", "cid"),
+    ]
+    keys = {"persons": "pid", "contacts": "cid", "diagnoses": "did"}
+    builder = TwinBuilder(seed=4).fit(tables, relations, keys)
+    assert builder.plans_["diagnoses"].rules.once == {"kind": "A"}
+    twin = builder.sample(seed=4)["diagnoses"]
+    primaries = (twin["kind"] == "A").groupby(twin["cid"]).sum()
+    assert bool((primaries == 1).all())
+    assert set(twin["kind"]) == {"A", "B"}
