@@ -8,11 +8,15 @@ correlates with. Measured on the simulated lake (8,000 persons): real hip fractu
 97, and births (DO8) at 16 instead of 33, so the example cohort lost half its persons.
 
 Here each code list of a table is drawn after the copula, from a small random forest
-of P(code | the row's other columns and its parent's), with the ages a date pair
-makes (the contact's start minus the person's birth) among its inputs. A code is drawn
-from the mixture of the forest's leaves, and every leaf holds at least ``min_leaf``
-real rows, so no code is copied from one real row. Columns that follow a code
-(its derived and dependent columns) are rebuilt from the drawn code afterwards.
+of P(code | the row's other columns, its parent's and the values drawn before it), with
+the ages a date pair makes (the contact's start minus the person's birth) among its
+inputs. A code is drawn from the mixture of the forest's leaves; every leaf holds at
+least ``min_leaf`` rows of its tree's bootstrap sample (about 30 distinct real rows at
+50), so no code is copied from one real row. Columns that follow a code (its derived and
+dependent columns) are rebuilt from the drawn code afterwards. The same machinery draws
+child counts below the person table, small categories a parent's value fixes
+(:func:`fixed_by_parent`), and the rows that follow an anchor event
+(:class:`ForestSampler`). The builder decides which columns (``fitting._fit_codes``).
 """
 
 from __future__ import annotations
