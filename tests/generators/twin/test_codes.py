@@ -295,3 +295,54 @@ def test_every_contact_keeps_exactly_one_primary_diagnosis() -> None:
     primaries = (twin["kind"] == "A").groupby(twin["cid"]).sum()
     assert bool((primaries == 1).all())
     assert set(twin["kind"]) == {"A", "B"}
+
+
+def test_a_diagnosis_follows_the_persons_age_not_what_its_contact_drew() -> None:
+    """Fractures (old persons) come with an operation; the twin's contacts draw theirs first.
+
+    A rare flag on the contact (an operation, 2% of contacts) lands at any age in the
+    contact's copula; a diagnosis forest that read it put fractures on whoever got one. The
+    diagnosis sees the contact's date and the person, so fractures stay with the old.
+    """
+    rng = np.random.default_rng(31)
+    n = 3000
+    ids = np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
+    born = pd.DatetimeIndex(START - rng.integers(20 * 365, 95 * 365, n) * DAY)
+    persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
+    owner = np.repeat(np.arange(n), rng.poisson(3, n) + 1)
+    k = len(owner)
+    start = pd.DatetimeIndex(START + rng.integers(0, 900, k) * DAY)
+    age = (start - born[owner]).days.to_numpy() / 365.25
+    fracture = rng.random(k) < np.clip((age - 70) / 300, 0, None)
+    names = [f"D{chr(65 + i // 10)}{i % 10}" for i in range(25)]
+    codes = rng.choice(names, k).astype(object)
+    codes[fracture] = RARE
+    contacts = pd.DataFrame(
+        {
+            "cid": np.arange(1, k + 1),
+            "pid": ids[owner],
+            "start": start,
+            "operated": np.where(fracture, "yes", np.where(rng.random(k) < 0.005, "yes", "no")),
+        }
+    )
+    per_contact = rng.choice([1, 2], k, p=[0.7, 0.3])
+    row = np.repeat(np.arange(k), per_contact)
+    second = np.r_[False, row[1:] == row[:-1]]
+    diagnoses = pd.DataFrame(
+        {
+            "did": np.arange(1, len(row) + 1),
+            "cid": row + 1,
+            "code": np.where(second, rng.choice(names, len(row)), codes[row]),
+        }
+    )
+    tables = {"persons": persons, "contacts": contacts, "diagnoses": diagnoses}
+    relations = [
+        Relation("contacts", "pid", "persons", "pid"),
+        Relation("diagnoses", "cid", "contacts", "cid"),
+    ]
+    keys = {"persons": "pid", "contacts": "cid", "diagnoses": "did"}
+    real_age = float(_ages_of(tables, RARE).median())
+    twin = TwinBuilder(seed=5).fit(tables, relations, keys).sample(seed=5)
+    twin_ages = _ages_of(twin, RARE)
+    assert len(twin_ages) > 30
+    assert abs(float(twin_ages.median()) - real_age) < 5.0, (real_age, twin_ages.median())
