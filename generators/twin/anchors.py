@@ -32,9 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common.numbers import to_numbers
 from generators.relations import Relation
-from generators.twin.constraints import is_numeric_text, to_days
+from generators.twin.constraints import to_days, written_as_numbers
 from generators.twin.graph import unit_of_rows
 from generators.twin.synthesizers import CTX
 
@@ -125,13 +124,10 @@ def code_columns(frame: pd.DataFrame, skip: set[str]) -> list[str]:
             pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)
         ):
             continue
-        if series.nunique() < 3 or is_numeric_text(series):
-            continue
-        # Whole numbers written as text are results too (a panel's values 92, 171), not
-        # events: they made anchors of contacts at 100,000 persons.
-        if float(to_numbers(series.dropna()).notna().mean()) >= 0.8:
-            continue
-        found.append(col)
+        # Numbers written as text are results, whole ones too (a panel's values 92, 171),
+        # not events: they made anchors of contacts at 100,000 persons.
+        if series.nunique() >= 3 and not written_as_numbers(series):
+            found.append(col)
     return found
 
 

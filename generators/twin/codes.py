@@ -29,6 +29,7 @@ import pandas as pd
 
 from common.numbers import to_numbers
 from generators.twin.base import FLAT
+from generators.twin.constraints import is_datetime, to_days, written_as_numbers
 from generators.twin.habits import HABIT
 
 MIN_LEVELS = 21  # code lists: categories (text or code-like numbers) with this many values or more
@@ -112,9 +113,8 @@ def code_lists(frame: pd.DataFrame, categorical: set[str], exclude: set[str]) ->
         values = frame[col].dropna()
         if not (MIN_LEVELS <= values.nunique() < 0.5 * max(len(values), 1)):
             continue
-        if float(to_numbers(values).notna().mean()) >= 0.8:
-            continue  # numbers written as text (results): measurements, not codes
-        found.append(col)
+        if not written_as_numbers(values):  # results written as text are not codes
+            found.append(col)
     return found
 
 
@@ -231,7 +231,7 @@ def _inputs(
         values = frame[col]
         if values.isna().all():
             continue
-        if pd.api.types.is_datetime64_any_dtype(values):
+        if is_datetime(values):
             numeric.append(col)
             if len(dates) < _MAX_DATES:
                 dates.append(col)
@@ -247,22 +247,20 @@ def _inputs(
 
 
 def _days(values: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        stamps = values.to_numpy(dtype="datetime64[ns]")
-        days = stamps.astype("int64").astype(float) / 86_400e9
-        days[np.isnat(stamps)] = np.nan
-        return days
+    """A numeric input as floats: datetimes as days, text as the numbers it holds."""
+    if is_datetime(values):
+        return to_days(values)
     return to_numbers(values).to_numpy(dtype=float)
 
 
 def _features(
     frame: pd.DataFrame, numeric: list[str], categories: dict[str, list[Any]], dates: list[str]
 ) -> np.ndarray:
-    parts = [_days(frame[col]) for col in numeric]
+    days = {col: _days(frame[col]) for col in numeric}  # the dates are among them
+    parts = list(days.values())
     for col, levels in categories.items():
         position = {value: float(i) for i, value in enumerate(levels)}
         parts.append(frame[col].map(position).to_numpy(dtype=float))
-    days = {col: _days(frame[col]) for col in dates}
     for i, first in enumerate(dates):
         for second in dates[i + 1 :]:
             parts.append(days[first] - days[second])

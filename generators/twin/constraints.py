@@ -41,13 +41,21 @@ def is_numeric_text(series: pd.Series) -> bool:
     values = series.dropna()
     if values.nunique() <= 20:
         return False
-    numbers = to_numbers(values)
-    if not len(values) or float(numbers.notna().mean()) < 0.8:
+    if not written_as_numbers(values):
         return False
+    numbers = to_numbers(values)
     # Codes written with digits (municipality "101", product numbers) are whole numbers;
     # measurements have decimals somewhere.
     measured = numbers.dropna()
     return float((measured % 1 != 0).mean()) >= 0.05
+
+
+def written_as_numbers(series: pd.Series) -> bool:
+    """Whether 80% or more of a column's values read as decimal numbers: results written as
+    text (a panel's 92, 171; 7.2), never codes or events (``is_numeric_text`` then asks
+    whether they are measurements with decimals)."""
+    values = series.dropna()
+    return bool(len(values)) and float(to_numbers(values).notna().mean()) >= 0.8
 
 
 def _split_numeric_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -657,7 +665,6 @@ def once_per_parent(
     if not once or not len(frame):
         return frame
     frame = frame.copy()
-    groups = pd.Series(parent_row)
     noise = rng.random(len(frame)) * 1e-6  # ties broken at random, reproducibly
     for col, value in once.items():
         values = frame[col].to_numpy(dtype=object).copy()
@@ -679,7 +686,7 @@ def once_per_parent(
             likely = keyed.map(chance).fillna(0.0).to_numpy(dtype=float)
             other = keyed.map(instead).fillna(fallback).to_numpy(dtype=object)
         score = pd.Series(likely + noise)
-        best = score.groupby(groups.to_numpy()).transform("max").to_numpy() == score.to_numpy()
+        best = score.groupby(parent_row).transform("max").to_numpy() == score.to_numpy()
         values = np.where(best, value, np.where(values == value, other, values))
         frame[col] = pd.Series(values, index=frame.index).astype(frame[col].dtype, errors="ignore")
     return frame

@@ -320,12 +320,12 @@ class TwinFitting(TwinBase):
             self._fit_counts(plan, target, fit)
         fit.contexts[plan.name] = context
         # Rules are learned where folded children exist (not on the donor values).
-        plan.rules = learn_rules(mask_absent(plan, own.copy()), context, keep=plan.counts)
+        masked = mask_absent(plan, own.copy())
+        plan.rules = rules = learn_rules(masked, context, keep=plan.counts)
         if self.codes and self.synthesizer == "gaussian_copula":
-            self._fit_codes(plan, mask_absent(plan, own.copy()), context)
+            self._fit_codes(plan, masked, context)
         if plan.parent is not None:
-            rules = plan.rules
-            plan.rules.once = learn_once_per_parent(
+            rules.once = learn_once_per_parent(
                 real[[c for c in plan.modelled if c in real.columns]].reset_index(drop=True),
                 real[plan.parent.child_column].reset_index(drop=True),
                 {*rules.derived, *rules.formulas, *plan.counts},
@@ -362,22 +362,14 @@ class TwinFitting(TwinBase):
         )
         # A root table's code lists stay with its copula (a municipality given a birth date
         # and sex is no better drawn by a forest, and the person table is what DCR measures).
-        lists = (
-            code_lists(own, plan.categorical, {*follow, *plan.counts})
-            if context is not None
-            else []
-        )
-        fixed = (  # small categories a parent's value fixes (see codes.fixed_by_parent)
-            fixed_by_parent(own, context, plan.categorical, {*follow, *plan.counts, *lists})
-            if context is not None
-            else []
-        )
+        lists: list[str] = []
+        fixed: list[str] = []  # small categories a parent's value fixes (codes.fixed_by_parent)
+        if context is not None:
+            lists = code_lists(own, plan.categorical, {*follow, *plan.counts})
+            fixed = fixed_by_parent(own, context, plan.categorical, {*follow, *plan.counts, *lists})
         if not counts + lists + fixed:
             return
         frame = own if context is None else pd.concat([own, context], axis=1)
-        categorical = plan.categorical | {
-            c for c in frame.columns if c.startswith(CTX) and c in plan.categorical
-        }
         # A code list does not see what its parent's copula drew beside its date (a contact's
         # length, priority, operation): that copula never knew the code, and a forest reading
         # them put hip fractures on whoever the twin gave a long acute stay (median age 58,
@@ -399,7 +391,7 @@ class TwinFitting(TwinBase):
                 if chosen:
                     rules.codes.update(
                         fit_code_models(
-                            frame, chosen, categorical, {*follow, *later, *unseen}, seed
+                            frame, chosen, plan.categorical, {*follow, *later, *unseen}, seed
                         )
                     )
         if rules.codes:
