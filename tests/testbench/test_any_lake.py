@@ -162,8 +162,10 @@ def run_chain(shape: LakeShape, root: Path, validate: bool = False) -> dict[str,
     assert set(evidence["fidelity"]["tables"]) == set(manifest.rows)
     store = TwinStore(config, tenant)
     outcome: dict[str, object] = {"passed": evaluation.decision.passed, "rows": manifest.rows}
-    persons = pd.read_parquet(root / "files" / f"{shape.person_table}.parquet")
-    spec = write_spec(shape, persons, root / "spec") if validate else None
+    spec = None
+    if validate:  # the person table as written, before the lake took it in
+        persons = pd.read_parquet(root / "files" / f"{shape.person_table}.parquet")
+        spec = write_spec(shape, persons, root / "spec")
     if spec is not None:  # the spec inside the lake: real data beside the twin, sandboxed
         outcome["lake"] = _validated(
             lambda: validate_in_lake(config, spec, tenant.name, twin_id=manifest.twin_id)
@@ -190,7 +192,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 
 def build_model():
-    numbers = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True))
+    numbers = SimpleImputer(strategy="median", keep_empty_features=True)
     texts = make_pipeline(
         SimpleImputer(strategy="constant", fill_value="missing"),
         OneHotEncoder(handle_unknown="ignore"),
