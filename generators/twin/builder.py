@@ -39,7 +39,7 @@ from generators.relations import Relation
 from generators.twin.base import Progress, TablePlan, TableTiming
 from generators.twin.fitting import TwinFitting
 from generators.twin.graph import persons_and_key
-from generators.twin.habits import person_habits
+from generators.twin.habits import person_conditions, person_habits, person_keeps
 from generators.twin.occasions import Occasion, find_occasions, join_occasions, split_occasions
 from generators.twin.profiles import PROFILE, person_profiles
 from generators.twin.sampling import TwinSampling
@@ -73,7 +73,9 @@ class TwinBuilder(TwinFitting, TwinSampling):
             (README, "Twin builder"), though no closer to its training persons than unseen
             real persons are.
         habits: give each person a hidden mean of each measure persons differ most in
-            (:mod:`generators.twin.habits`), so their rows are drawn around their own level.
+            (:mod:`generators.twin.habits`), so their rows are drawn around their own level;
+            also whether the person holds each chronic code and which values of a small
+            category the person keeps to, read by the code forests of the tables below.
         codes: draw each code list (diagnoses, drugs, municipalities) from its own small
             forest given the row and its parent (:mod:`generators.twin.codes`), not from
             the copula's one axis; False leaves them to the copula.
@@ -187,7 +189,14 @@ class TwinBuilder(TwinFitting, TwinSampling):
         if found is None:
             return tables, relations, keys
         unit, unit_key = found
-        habits = person_habits(tables, relations, keys, unit, unit_key)
+        habits = pd.concat(
+            [
+                person_habits(tables, relations, keys, unit, unit_key),
+                person_conditions(tables, relations, keys, unit, unit_key),
+                person_keeps(tables, relations, keys, unit, unit_key),
+            ],
+            axis=1,
+        )
         if habits.empty or habits.columns.isin(tables[unit].columns).any():
             return tables, relations, keys
         self.habit_table_, self.habits_ = unit, list(habits.columns)

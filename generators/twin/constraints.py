@@ -151,6 +151,9 @@ class TableRules:
     codes: dict[str, Any] = field(default_factory=dict)
     # column -> the value each parent holds on exactly one row (a contact's primary diagnosis)
     once: dict[str, Any] = field(default_factory=dict)
+    # `once` columns set before the code lists, which then read them (a contact's primary
+    # row is chosen first and its code drawn as a primary one; see sampling's once_first)
+    leads: list[str] = field(default_factory=list)
     dtypes: dict[str, str] = field(default_factory=dict)  # original dtype per column
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -190,11 +193,16 @@ class TableRules:
         return out
 
     def decode(
-        self, sampled: pd.DataFrame, context: pd.DataFrame | None, seed: int = 0
+        self,
+        sampled: pd.DataFrame,
+        context: pd.DataFrame | None,
+        seed: int = 0,
+        parent_row: np.ndarray | None = None,
     ) -> pd.DataFrame:
         """Rebuild the original columns of ``sampled`` and enforce every rule.
 
-        ``seed`` drives the draws of dependent columns given their code.
+        ``seed`` drives the draws of dependent columns given their code; ``parent_row`` (each
+        row's parent) lets the ``leads`` hold once per parent before the codes are drawn.
         """
         out = sampled.copy()
         for col, day in self.masses.items():
@@ -224,11 +232,15 @@ class TableRules:
                 )
             out[col] = from_days(days, col in self.date_only and anchor in self.date_only)
         rng = np.random.default_rng(seed)
+        if self.leads and parent_row is not None:  # before the codes, which read them
+            leads = {col: self.once[col] for col in self.leads}
+            out = once_per_parent(out, parent_row, leads, {}, rng)
         if self.codes:  # after the dates (ages are inputs), before what follows a code
             given = out if context is None else pd.concat([out, context], axis=1)
             for col, model in self.codes.items():
-                drawn = model.draw(given, rng)
-                out[col] = pd.Series(drawn, index=out.index).where(out[col].notna(), None)
+                drawn = pd.Series(model.draw(given, rng), index=out.index)
+                # a column that follows a code is drawn before it, then from it again
+                out[col] = drawn.where(out[col].notna(), None) if col in out else drawn
                 given[col] = out[col]  # an input of the code lists drawn after it
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
@@ -659,8 +671,9 @@ def once_per_parent(
     """Give every parent exactly one row with each :func:`learn_once_per_parent` value.
 
     Where a parent has none or several, the row whose code makes the value likeliest keeps
-    it (a hip fracture stays the primary diagnosis; by the column's dependent frequencies,
-    else at random); the others take the likeliest other value for their code.
+    it (a hip fracture stays the primary diagnosis; by the column's dependent frequencies);
+    without a code, a row drawn with the value, else any row, at random. The others take
+    the likeliest other value for their code, or the commonest other value.
     """
     if not once or not len(frame):
         return frame
@@ -671,7 +684,7 @@ def once_per_parent(
         source, table = dependent.get(col, ("", {}))
         codes = frame[source].to_numpy(dtype=object) if source in frame.columns else None
         fallback = next((v for v in pd.Series(values).value_counts().index if v != value), value)
-        likely = np.zeros(len(frame))
+        likely = (values == value).astype(float)
         other = np.full(len(frame), fallback, dtype=object)
         if codes is not None and table:
             chance: dict[Any, float] = {}

@@ -119,16 +119,16 @@ class TwinSampling(TwinBase):
         sampled = pd.concat(parts, ignore_index=True)
         sampled = sampled[[c for c in sampled.columns if not c.startswith(CTX)]]
         decoded = mask_absent(
-            plan, plan.rules.decode(sampled, context, stable_seed(seed, plan.name, "decode"))
+            plan,
+            plan.rules.decode(sampled, context, stable_seed(seed, plan.name, "decode"), parent_row),
         )
         if target is not None and labels is not None and events is not None:
             assert parent_row is not None and context is not None
             decoded = self._redate(plan, target, decoded, context, labels, events, parent_row)
-        if plan.rules.once and parent_row is not None:
+        once = {c: v for c, v in plan.rules.once.items() if c not in plan.rules.leads}
+        if once and parent_row is not None:  # the leads were held once in decode
             rng = np.random.default_rng(stable_seed(seed, plan.name, "once"))
-            decoded = once_per_parent(
-                decoded, parent_row, plan.rules.once, plan.rules.dependent, rng
-            )
+            decoded = once_per_parent(decoded, parent_row, once, plan.rules.dependent, rng)
         if context is not None:
             decoded = pd.concat([decoded, context], axis=1)
         if parent_row is not None:

@@ -117,7 +117,7 @@ def twins() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], dict[str,
     lake = _lake(3, n=300)
     relations, keys = [PERSONS, DRUGS], {"persons": "person"}
     on = TwinBuilder(seed=1).fit(lake, relations, keys)
-    off = TwinBuilder(seed=1, occasions=False).fit(lake, relations, keys)
+    off = TwinBuilder(seed=1, occasions=False, habits=False).fit(lake, relations, keys)
     return lake, on.sample(), off.sample()
 
 
