@@ -88,6 +88,13 @@ class CodeModel:
             out[start : start + len(part)] = classes[np.minimum(pick, len(classes) - 1)]
         return out
 
+    def probabilities(self, frame: pd.DataFrame) -> np.ndarray:
+        """The forest's probability of each of ``classes`` for each row of ``frame``."""
+        matrix = self.features(frame)
+        if not len(matrix):
+            return np.zeros((0, len(self.classes)))
+        return np.asarray(self.forest.predict_proba(matrix), dtype=float)
+
     def _prior_weights(self, matrix: np.ndarray, rounds: int = 10) -> np.ndarray:
         """Per class: the factor that brings the mean drawn probability to the real share."""
         target = np.asarray(self.shares, dtype=float)

@@ -154,6 +154,9 @@ class TableRules:
     # `once` columns set before the code lists, which then read them (a contact's primary
     # row is chosen first and its code drawn as a primary one; see sampling's once_first)
     leads: list[str] = field(default_factory=list)
+    # column -> ({value: real share}, a CodeModel of it given the parent, or None): no parent
+    # holds a value twice (a person's drug series are one per drug)
+    distinct: dict[str, tuple[dict[Any, float], Any]] = field(default_factory=dict)
     dtypes: dict[str, str] = field(default_factory=dict)  # original dtype per column
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -242,6 +245,10 @@ class TableRules:
                 # a column that follows a code is drawn before it, then from it again
                 out[col] = drawn.where(out[col].notna(), None) if col in out else drawn
                 given[col] = out[col]  # an input of the code lists drawn after it
+        if self.distinct and parent_row is not None:  # before what follows the value
+            given = out if context is None else pd.concat([out, context], axis=1)
+            for col, (shares, model) in self.distinct.items():
+                out[col] = distinct_per_parent(out[col], parent_row, shares, rng, model, given)
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
         for col, (source, table) in self.dependent.items():
@@ -703,3 +710,70 @@ def once_per_parent(
         values = np.where(best, value, np.where(values == value, other, values))
         frame[col] = pd.Series(values, index=frame.index).astype(frame[col].dtype, errors="ignore")
     return frame
+
+
+def learn_distinct_per_parent(
+    frame: pd.DataFrame, parent: pd.Series, exclude: set[str], min_groups: int = 100
+) -> dict[str, dict[Any, float]]:
+    """Columns no parent holds a value of twice, with their values' real shares.
+
+    A person's drug series are one per drug (the series are made by drug); drawn series by
+    series, the twin gave a fifth of its series a drug the person already had, and the
+    number of drugs a person takes was the feature that gave the twin away most. A text
+    column of 3 values or more qualifies when, over at least ``min_groups`` parents with two
+    rows or more, no parent holds a value on two rows.
+    """
+    found: dict[str, dict[Any, float]] = {}
+    groups = parent.to_numpy()
+    sizes = pd.Series(groups).value_counts()
+    if int((sizes >= 2).sum()) < min_groups:
+        return found
+    for col in frame.columns:
+        values = frame[col]
+        text = pd.api.types.is_object_dtype(values) or isinstance(values.dtype, pd.StringDtype)
+        if col in exclude or not text:
+            continue  # numbers that never repeat per parent are a sequence, not a choice
+        if values.nunique() < 3 or values.nunique() >= 0.5 * len(values):
+            continue  # a flag, or near-unique (an identifier, a free text)
+        held = pd.DataFrame({"parent": groups, "value": values.to_numpy()}).dropna()
+        if held.duplicated().any():
+            continue
+        found[col] = {k: float(v) for k, v in values.value_counts(normalize=True).items()}
+    return found
+
+
+def distinct_per_parent(
+    values: pd.Series,
+    parent_row: np.ndarray,
+    shares: dict[Any, float],
+    rng: np.random.Generator,
+    model: Any = None,
+    given: pd.DataFrame | None = None,
+) -> pd.Series:
+    """``values`` with each parent's repeated values redrawn among those it does not hold:
+    from ``model``'s probabilities for the row (a CodeModel given the parent) where there is
+    one, else at the real shares. A parent with more rows than values keeps its repeats."""
+    frame = pd.DataFrame({"parent": parent_row, "value": values.to_numpy(dtype=object)})
+    repeated = np.flatnonzero(frame.duplicated().to_numpy() & frame["value"].notna().to_numpy())
+    if not len(repeated):
+        return values
+    names = np.asarray(list(shares), dtype=object)
+    weights = np.tile(np.asarray(list(shares.values()), dtype=float), (len(repeated), 1))
+    if model is not None and given is not None:
+        probs = model.probabilities(given.iloc[repeated])
+        position = {name: i for i, name in enumerate(names)}
+        weights = np.zeros((len(repeated), len(names)))
+        for j, name in enumerate(model.classes):
+            if name in position:
+                weights[:, position[name]] = probs[:, j]
+        weights += 1e-9  # a value the forest never gives here stays possible
+    out = frame["value"].to_numpy(dtype=object).copy()
+    held = frame.dropna().groupby("parent")["value"].agg(set).to_dict()
+    for i, row in enumerate(repeated):
+        mine = held[parent_row[row]]
+        p = weights[i] * np.array([name not in mine for name in names])
+        if p.sum() <= 0:
+            continue
+        out[row] = names[rng.choice(len(names), p=p / p.sum())]
+        mine.add(out[row])
+    return pd.Series(out, index=values.index)

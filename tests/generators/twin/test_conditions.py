@@ -151,3 +151,47 @@ def test_a_contacts_primary_is_chosen_before_its_code() -> None:
     assert bool((primaries == 1).all())
     kind_of_primary_codes = twin.loc[twin["code"].str.startswith("DP"), "kind"]
     assert (kind_of_primary_codes == "A").mean() >= 0.97  # real: 1.0; code first: 0.8-0.9
+
+
+def test_a_code_no_contact_holds_twice_stays_so() -> None:
+    """Contacts of one to four diagnoses, never the same code twice on one contact (of a
+    list of 25, the old's contacts mostly of the first five). Drawn row by row, a twin
+    contact of several diagnoses held a code twice."""
+    rng = np.random.default_rng(8)
+    n = 1500
+    ids = _pseudonyms(rng, n)
+    age = rng.integers(20, 90, n)
+    persons = pd.DataFrame({"pid": ids, "born": START - pd.to_timedelta(age * 365, unit="D")})
+    k = 3 * n
+    owner = rng.integers(0, n, k)
+    contacts = pd.DataFrame(
+        {
+            "cid": np.arange(1, k + 1),
+            "pid": ids[owner],
+            "start": pd.DatetimeIndex(START + rng.integers(0, 900, k) * DAY),
+        }
+    )
+    codes = np.array([f"DX{i:02d}" for i in range(25)], dtype=object)
+    rows: list[tuple[int, str]] = []
+    for contact, years in enumerate(age[owner]):
+        weight = np.where(np.arange(25) < 5, 8.0 if years >= 60 else 0.5, 1.0)
+        size = int(rng.choice([1, 2, 3, 4], p=[0.4, 0.3, 0.2, 0.1]))
+        rows += [(contact + 1, c) for c in rng.choice(codes, size, False, weight / weight.sum())]
+    diagnoses = pd.DataFrame(rows, columns=["cid", "code"])
+    diagnoses.insert(0, "did", np.arange(1, len(diagnoses) + 1))
+    tables = {"persons": persons, "contacts": contacts, "diagnoses": diagnoses}
+    relations = [
+        Relation("contacts", "pid", "persons", "pid"),
+        Relation("diagnoses", "cid", "contacts", "cid"),
+    ]
+    keys = {"persons": "pid", "contacts": "cid", "diagnoses": "did"}
+    builder = TwinBuilder(seed=8).fit(tables, relations, keys)
+    assert list(builder.plans_["diagnoses"].rules.distinct) == ["code"]
+    twin = builder.sample(seed=8)
+    assert not twin["diagnoses"].duplicated(["cid", "code"]).any()
+    assert len(twin["diagnoses"]) == pytest.approx(len(diagnoses), rel=0.1)
+    # What a repeat was redrawn to follows the person: the old keep to the first five.
+    joined = twin["diagnoses"].merge(twin["contacts"], on="cid").merge(twin["persons"], on="pid")
+    old = (joined["start"] - joined["born"]).dt.days >= 60 * 365
+    first_five = joined["code"].isin(codes[:5])
+    assert first_five[old].mean() > first_five[~old].mean() + 0.3
