@@ -29,6 +29,7 @@ from testbench.lake.lake import tenant_lake
 from testbench.tenants import TenantRegistry
 
 pytestmark = [pytest.mark.heavy]
+SME, REVIEWER = "sme-dev", "reviewer"  # the airlock's two persons
 
 KINDS = (
     "number",  # a float column
@@ -122,16 +123,22 @@ def make_files(shape: LakeShape, folder: Path) -> list[tuple[str, Path, str | No
     return out
 
 
-def run_chain(shape: LakeShape, root: Path, validate: bool = False) -> dict[str, object]:
+def run_chain(
+    shape: LakeShape, root: Path, validate: bool = False, languages: tuple[str, ...] = ("da",)
+) -> dict[str, object]:
     """Ingest, status, build, evaluate and export through the library; what each said.
 
     With ``validate``, a spec on the person table (:func:`write_spec`) runs inside the lake
-    (sandboxed, evidence to MLflow) and on the bundle when the gate let one out.
+    (sandboxed, evidence to MLflow) and on the bundle when the gate let one out; then a
+    reviewer publishes the twin's evaluation and the validation, and every page of the
+    dashboard renders them in ``languages`` (:func:`read_dashboard`).
     """
+    from testbench.evidence.airlock import approve
     from testbench.jobs.run import validate_bundle, validate_in_lake
     from testbench.twins.bundle.export import export_bundle
-    from testbench.twins.evaluation import evaluate_twin
+    from testbench.twins.evaluation import evaluate_twin, record_evaluation
     from testbench.twins.store import TwinStore, build_twin
+    from testbench.viewers import create_token
 
     config = Settings(home=root / "home")
     tenant = TenantRegistry(config).create("shape")
@@ -167,9 +174,18 @@ def run_chain(shape: LakeShape, root: Path, validate: bool = False) -> dict[str,
         persons = pd.read_parquet(root / "files" / f"{shape.person_table}.parquet")
         spec = write_spec(shape, persons, root / "spec")
     if spec is not None:  # the spec inside the lake: real data beside the twin, sandboxed
+        ran: list[str] = []
         outcome["lake"] = _validated(
-            lambda: validate_in_lake(config, spec, tenant.name, twin_id=manifest.twin_id)
+            lambda: validate_in_lake(
+                config, spec, tenant.name, twin_id=manifest.twin_id, requester=SME
+            ),
+            ran,
         )
+        evaluated = record_evaluation(config, tenant, evaluation, "default", 0, requester=SME)
+        for run_id in [evaluated, *ran]:  # the airlock: a second person publishes
+            approve(config.tracking_uri, run_id, REVIEWER)
+        token = create_token(config.tracking_uri, tenant.name, "buyer", config.artifact_root)
+        outcome["pages"] = read_dashboard(config.home, token, languages, validated=bool(ran))
     if evaluation.decision.passed:
         bundle = export_bundle(
             store, manifest.twin_id, root / "bundle", evidence, evaluation.report_html
@@ -256,15 +272,59 @@ def write_spec(shape: LakeShape, persons: pd.DataFrame, folder: Path) -> Path | 
     return folder / "spec.yaml"
 
 
-def _validated(run: Callable[[], Any]) -> str:
-    """Run a validation: "ran", or its one-line refusal (too small a cohort is allowed)."""
+def _validated(run: Callable[[], Any], ran: list[str] | None = None) -> str:
+    """Run a validation: "ran", or its one-line refusal (too small a cohort is allowed);
+    the run's id goes to ``ran``."""
     try:
         outcome = run()
     except TestbenchError as exc:
         assert "\n" not in str(exc)
         return str(exc)
     json.dumps(outcome.evidence, allow_nan=False)  # what leaves is plain, finite JSON
+    if ran is not None and outcome.run_id is not None:
+        ran.append(outcome.run_id)
     return "ran"
+
+
+def read_dashboard(home: Path, token: str, languages: tuple[str, ...], validated: bool) -> int:
+    """Every page of the dashboard as a buyer with the tenant's viewer ``token`` sees the
+    published evidence of ``home`` (Streamlit's AppTest): none may raise; the twin's pages
+    show its evaluation when a validation of it was published. Returns the pages rendered."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboards.app import PAGES
+    from dashboards.i18n import t
+
+    app = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+    saved = {k: os.environ.get(k) for k in ("TESTBENCH_HOME", "TESTBENCH_DEMO_MODE")}
+    os.environ.update({"TESTBENCH_HOME": str(home), "TESTBENCH_DEMO_MODE": "0"})
+    rendered = 0
+    try:
+        at = AppTest.from_file(app, default_timeout=120)
+        at.query_params["token"] = token
+        at.run()
+        assert not at.exception, at.exception
+        for lang in languages:
+            at.sidebar.radio[0].set_value(lang).run()
+            for script, _, _ in PAGES:
+                at.switch_page(script).run()
+                assert not at.exception, (script, lang, at.exception)
+                rendered += 1
+                if not validated:  # the pages say there is nothing published to show
+                    continue
+                if script.endswith(("synthetic_twin.py", "privacy.py")):
+                    assert at.table or at.metric, (script, [e.value for e in at.info])
+                if script.endswith("privacy.py"):
+                    assert t("privacy.check.singling_out", lang) in at.table[0].value.to_string()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return rendered
 
 
 # Shapes that failed once (issue 16), kept so they never fail again.
@@ -367,13 +427,14 @@ def test_a_spec_runs_inside_the_lake_of_an_awkward_shape(tmp_path: Path) -> None
     )
     outcome = run_chain(shape, tmp_path, validate=True)
     assert outcome["lake"] == "ran", outcome
+    assert outcome["pages"] == 10  # every page of the dashboard read the published evidence
 
 
 @pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shape=shapes)
 def test_many_lake_shapes_go_through_the_chain(shape: LakeShape, tmp_path_factory) -> None:
-    run_chain(shape, tmp_path_factory.mktemp("lake"), validate=True)
+    run_chain(shape, tmp_path_factory.mktemp("lake"), validate=True, languages=("da", "en"))
 
 
 @pytest.mark.slow
