@@ -108,6 +108,8 @@ def main() -> None:
     st.sidebar.markdown(f"**{t('app.title', lang())}**")
     access = sidebar_access(settings)
     runs = data.published_validations(settings.tracking_uri, access.tenants)
+    # No validation yet (a small demo, a twin no model has run on): its twin's evaluation.
+    runs = runs or data.published_twin_evaluations(settings.tracking_uri, access.tenants)
     run = sidebar_run(runs)
     with st.sidebar:
         if access.tenants:

@@ -33,6 +33,13 @@ def published_validations(tracking_uri: str, tenants: tuple[str, ...]) -> list[E
     return list_published(tracking_uri, tenants, "validation")
 
 
+@st.cache_data(ttl=LIST_TTL_S, show_spinner=False)
+def published_twin_evaluations(tracking_uri: str, tenants: tuple[str, ...]) -> list[EvidenceRun]:
+    """Published twin evaluations of ``tenants``, newest first (shown when a tenant has no
+    published validation: its twin's pages still have something to show)."""
+    return list_published(tracking_uri, tenants, "twin-evaluation")
+
+
 @st.cache_data(ttl=EVIDENCE_TTL_S, show_spinner=False, max_entries=64)
 def evidence(tracking_uri: str, run_id: str) -> dict[str, Any]:
     """The ``evidence.json`` of one run (the caller got the id from a published list)."""

@@ -40,9 +40,18 @@ class View:
         wanted = names or REGIMES
         return {r: blocks[r] for r in REGIMES if r in blocks and r in wanted}
 
+    @property
+    def twin_only(self) -> bool:
+        """Whether the view is a published twin evaluation with no validation run: a small
+        lake's demo, or a twin no SME model has been validated on yet."""
+        return self.run.kind == "twin-evaluation"
+
     def twin_evaluation(self) -> tuple[EvidenceRun, dict[str, Any]] | None:
         """The published evaluation of the twin this run used, from the same tenant."""
         from dashboards import data
+
+        if self.twin_only:
+            return self.run, self.evidence
 
         twin_id = self.evidence.get("twin_id")
         if not twin_id:
@@ -62,3 +71,13 @@ def require_view() -> View:
         return view
     st.info(t(str(st.session_state.get(REASON_KEY, "access.no_runs")), lang()))
     st.stop()
+
+
+def require_validation() -> View:
+    """The current view if it is a validation run; for a twin evaluation alone, say that
+    no model has been validated on the twin (its own pages show it) and stop the script."""
+    view = require_view()
+    if view.twin_only:
+        st.info(t("twin.only", view.lang).format(twin=view.evidence.get("twin") or "–"))
+        st.stop()
+    return view

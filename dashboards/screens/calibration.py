@@ -7,7 +7,7 @@ import streamlit as st
 from dashboards.figures import calibration_figure
 from dashboards.i18n import estimate, t
 from dashboards.labels import regime_name
-from dashboards.view import View, require_view
+from dashboards.view import View, require_validation
 from dashboards.widgets import binary_only, chart, header, metric_table, table
 
 
@@ -35,4 +35,4 @@ def render(view: View) -> None:
 
 
 if __name__ == "__main__":
-    render(require_view())
+    render(require_validation())

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards.figures import decision_figure
 from dashboards.i18n import percent, t
-from dashboards.view import View, require_view
+from dashboards.view import View, require_validation
 from dashboards.widgets import binary_only, chart, header, metric_table, table
 
 
@@ -26,4 +26,4 @@ def render(view: View) -> None:
 
 
 if __name__ == "__main__":
-    render(require_view())
+    render(require_validation())

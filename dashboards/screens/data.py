@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.i18n import MISSING, count, day, t, tf
-from dashboards.view import View, require_view
+from dashboards.view import View, require_validation
 from dashboards.widgets import header, table
 
 ROUND_TO = 10
@@ -76,4 +76,4 @@ def _day(value: object, lang: str) -> str:
 
 
 if __name__ == "__main__":
-    render(require_view())
+    render(require_validation())

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards.figures import pr_figure, roc_figure
 from dashboards.i18n import number, tf
-from dashboards.view import View, require_view
+from dashboards.view import View, require_validation
 from dashboards.widgets import binary_only, chart, header, metric_table, table
 
 
@@ -36,4 +36,4 @@ def render(view: View) -> None:
 
 
 if __name__ == "__main__":
-    render(require_view())
+    render(require_validation())

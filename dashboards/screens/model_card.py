@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.i18n import t
-from dashboards.view import View, require_view
+from dashboards.view import View, require_validation
 from dashboards.widgets import header
 
 
@@ -46,4 +46,4 @@ def render(view: View) -> None:
 
 
 if __name__ == "__main__":
-    render(require_view())
+    render(require_validation())

@@ -12,7 +12,7 @@ from dashboards import data
 from dashboards.i18n import MISSING, count, estimate, t, tf
 from dashboards.labels import metric_name, regime_name
 from dashboards.screens.catalogue import request_status
-from dashboards.view import View, require_view
+from dashboards.view import View, require_validation
 from dashboards.widgets import BINARY_HEADLINE, REGRESSION_HEADLINE, header, metric_table, table
 from testbench.evidence.reader import TAG_ACCESS_REQUEST
 
@@ -89,4 +89,4 @@ def _access_request(view: View) -> str:
 
 
 if __name__ == "__main__":
-    render(require_view())
+    render(require_validation())

@@ -12,7 +12,7 @@ import streamlit as st
 from dashboards.figures import forest_figure
 from dashboards.i18n import count, estimate, t
 from dashboards.labels import metric_name, regime_name
-from dashboards.view import View, require_view
+from dashboards.view import View, require_validation
 from dashboards.widgets import chart, header, table
 
 FOREST_METRIC = {True: "auroc", False: "rmse"}  # binary run -> AUROC; regression -> RMSE
@@ -60,4 +60,4 @@ def render(view: View) -> None:
 
 
 if __name__ == "__main__":
-    render(require_view())
+    render(require_validation())

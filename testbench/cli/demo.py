@@ -139,8 +139,8 @@ def run_demo(
         reduced["validation"] = why_not
         say(f"[6/7] validation of {spec.parent.name} skipped: {why_not}")
         say(
-            "[7/7] only the twin's evaluation is published; the dashboard's pages start "
-            "from a validation run, so it has nothing to show for this lake"
+            "[7/7] only the twin's evaluation is published: the dashboard shows it on its "
+            "Synthetic twin and Privacy pages, and says no model was validated on the others"
         )
     else:
         say(f"[6/7] validating {spec.parent.name} on real data beside the twin (Ray tasks)")

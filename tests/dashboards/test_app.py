@@ -241,3 +241,33 @@ def test_a_regression_run_renders_every_page(store: Store, monkeypatch: pytest.M
             )
         if page in ("discrimination", "calibration", "clinical_utility"):
             assert at.info[0].value == t("common.binary_only", "da")  # no curves for regression
+
+
+def test_a_twin_evaluation_without_a_validation_is_shown_on_the_twins_pages(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small demo publishes only its twin's evaluation: the twin's pages show it, the
+    model pages say no model has been validated on it (they used to show nothing at all)."""
+    from mlflow.tracking import MlflowClient
+
+    from testbench.config import Settings
+    from testbench.evidence.writer import TAG_STATUS
+    from testbench.viewers import create_token
+    from testkit.evidence_factory import for_tenant, log_runs
+
+    settings = Settings(home=store.home)
+    uri, artifacts = settings.tracking_uri, settings.artifact_root
+    runs = log_runs(uri, artifacts, for_tenant(store.evidence, "small", "small-model"))
+    MlflowClient(uri).set_tag(runs.validation, TAG_STATUS, "draft")  # not validated yet
+    token = create_token(uri, "small", "kommune-lille", artifacts)
+    at = _app(store, monkeypatch, demo_mode=False, token=token)
+    assert at.session_state["run_id"] == runs.twin_evaluation
+    twin = store.evidence.twin_evaluation
+    for page in ("synthetic_twin", "privacy"):
+        at.switch_page(f"screens/{page}.py").run()
+        assert not at.exception
+        _page_checks(at, page, "da", store)  # the same content as beside a validation
+    for page in ("overview", "discrimination", "calibration", "model_card"):
+        at.switch_page(f"screens/{page}.py").run()
+        assert not at.exception
+        assert at.info[0].value == t("twin.only", "da").format(twin=twin["twin"])
