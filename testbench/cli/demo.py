@@ -32,6 +32,7 @@ from testbench.lake.catalogue import shown_count
 from testbench.lake.lake import Lake, tenant_lake
 from testbench.lake.simulated import fill_simulated
 from testbench.tenants import Tenant, TenantRegistry
+from testbench.twins.gate import Direction, GateCheck
 from testbench.twins.store import build_twin
 
 Progress = Callable[[str], None]
@@ -108,6 +109,14 @@ def run_demo(
     attacks = evaluation.evidence.get("privacy", {}).get("anonymeter_attacks")
     say(f"      {attacks} attacks per Anonymeter check (one per held-out person, at most 5,000)")
     say(f"      gate {'passed' if passed else 'FAILED: ' + '; '.join(evaluation.decision.reasons)}")
+    reduced: dict[str, str] = {}
+    too_few = too_few_to_pass(evaluation.decision.checks)
+    if too_few:
+        reduced["gate"] = (
+            f"{', '.join(too_few)}: the estimate is within the threshold but its interval is "
+            f"not, for want of held-out persons ({attacks} attacked); simulate more persons"
+        )
+        say(f"      {reduced['gate']}")
 
     bundle = None
     if passed:
@@ -132,7 +141,6 @@ def run_demo(
     approve(settings.tracking_uri, catalogue_run, REVIEWER)
     audit.append("evidence.approve", actor=REVIEWER, run_id=catalogue_run)
 
-    reduced: dict[str, str] = {}
     why_not = example_too_small(spec, lake, manifest.twin_id, settings.min_cell_count)
     run_id = trtr = tstr = None
     if why_not is not None:
@@ -182,6 +190,19 @@ def run_demo(
         seconds=round(seconds, 1),
         reduced=reduced,
     )
+
+
+def too_few_to_pass(checks: list[GateCheck]) -> list[str]:
+    """The failed checks whose estimate passes but whose interval does not: refused for the
+    lake's size (a wide interval cannot hide a risk), not for what the twin showed."""
+    return [
+        c.name
+        for c in checks
+        if not c.passed
+        and c.value is not None
+        and c.threshold is not None
+        and (c.value <= c.threshold if c.direction == Direction.MAX else c.value >= c.threshold)
+    ]
 
 
 def publish_catalogue(settings: Settings, tenant: Tenant, lake: Lake) -> str:

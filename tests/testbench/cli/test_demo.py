@@ -48,6 +48,9 @@ def test_a_small_demo_tells_what_it_left_out(tmp_path: Path, cli) -> None:
     assert result["run_id"] is None and result["auroc_trtr"] is None
     assert "at least 5 of each are needed" in result["reduced"]["validation"]
     assert "validation of hip-fracture-home-care skipped" in done.stderr
+    # 200 held-out persons: the gate refuses for its intervals' width, and the demo says so.
+    assert not result["gate_passed"]
+    assert "interval is not" in result["reduced"]["gate"]
     assert "Traceback" not in done.stderr
     # Its catalogue is published all the same: a buyer can see what the lake holds.
     from testbench.evidence.reader import list_catalogues
@@ -55,3 +58,14 @@ def test_a_small_demo_tells_what_it_left_out(tmp_path: Path, cli) -> None:
     (catalogue,) = list_catalogues(f"sqlite:///{home / 'mlflow.db'}")
     assert catalogue.tenant == "demo"
     assert "chain intact" in cli("audit", "verify", "demo", home=home).stdout
+
+
+def test_the_demo_tells_a_refusal_for_the_lakes_size_from_one_for_the_twin() -> None:
+    from testbench.cli.demo import too_few_to_pass
+    from testbench.twins.gate import Direction, GateCheck
+
+    wide = GateCheck("inference", 0.05, 0.10, Direction.MAX, False, 0.0, 0.21)
+    risky = GateCheck("membership_auc", 0.71, 0.60, Direction.MAX, False, 0.65, 0.77)
+    floor = GateCheck("dcr_baseline_protection", 0.15, 0.20, Direction.MIN, False)
+    fine = GateCheck("linkability", 0.0, 0.10, Direction.MAX, True, 0.0, 0.02)
+    assert too_few_to_pass([wide, risky, floor, fine]) == ["inference"]
