@@ -207,21 +207,17 @@ def test_reingesting_through_the_cli_changes_nothing(tmp_path: Path, cli) -> Non
     assert first["file_sha256"] and first["table_hash"]
 
 
-def test_twin_build_json_names_tables_rows_and_seconds(tmp_path: Path, cli) -> None:
-    home = tmp_path / "home"
-    cli("tenant", "create", "small", home=home)
-    cli("lake", "simulate", "small", "--persons", "300", "--seed", "1", home=home)
-    built = json.loads(
-        cli("twin", "build", "small", "--table", "bef", "--table", "lpr_a_kontakt", "--json",
-            home=home).stdout
-    )  # fmt: skip
+def test_twin_build_json_names_tables_rows_and_seconds(story_home) -> None:  # type: ignore[no-untyped-def]
+    # The shared story built its twin through the CLI with --json (bef, lpr_a_kontakt).
+    home, story = story_home
+    built = story["twin"]
     assert built["tables"] == ["bef", "lpr_a_kontakt"]
     assert (
         set(built["rows"]) == set(built["fit_s"]) == set(built["sample_s"]) == set(built["tables"])
     )
-    assert (home / "twins" / "small" / built["twin_id"] / "twin.json").exists()
+    assert (home / "twins" / "acme" / built["twin_id"] / "twin.json").exists()
     actions = [
-        json.loads(line)["action"] for line in (home / "tenants" / "small" / "audit.jsonl").open()
+        json.loads(line)["action"] for line in (home / "tenants" / "acme" / "audit.jsonl").open()
     ]
     assert "twin.build" in actions
 
