@@ -34,6 +34,9 @@ at random would, each person's commonest value becomes a hidden column of the pe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -67,31 +70,51 @@ def person_habits(
 ) -> pd.DataFrame:
     """Each person's mean of the measures persons differ most in, one hidden column each,
     aligned with the person table's rows (empty: no such measure)."""
+    persons = tables[unit][unit_key]
+    scored: list[tuple[float, str, pd.Series]] = []
+    for name, column, values, owner in _columns_below(tables, relations, keys, unit, unit_key):
+        if not _measure(values):
+            continue
+        values = values.astype(float)
+        held = values.notna() & owner.notna()
+        share = _between_share(values[held], owner[held])
+        if share is None or share < MIN_SHARE:
+            continue
+        means = values[held].groupby(owner[held].to_numpy()).mean()
+        level = persons.map(means)
+        if level.notna().mean() >= MIN_HELD:
+            scored.append((share, f"{HABIT}{name}__{column}", level))
+    return _strongest(scored, MAX_HABITS, tables[unit].index, float)
+
+
+def _columns_below(
+    tables: dict[str, pd.DataFrame],
+    relations: list[Relation],
+    keys: dict[str, str],
+    unit: str,
+    unit_key: str,
+) -> Iterator[tuple[str, str, pd.Series, pd.Series]]:
+    """(table, column, values, the person of each row) for every column of every table
+    below the person table that is not a key or a hidden column."""
     order = topological_order(list(tables), relations)
     owners = unit_of_rows(tables, relations, order, unit, unit_key)
     keyed = key_columns(relations, keys)
-    persons = tables[unit][unit_key]
-    scored: list[tuple[float, str, pd.Series]] = []
     for name in order:
         if name == unit or name not in owners:
             continue
-        frame = tables[name]
-        for column in frame.columns:
-            if (name, column) in keyed or column.startswith("__") or not _measure(frame[column]):
-                continue
-            values = frame[column].astype(float)
-            owner = owners[name]
-            held = values.notna() & owner.notna()
-            share = _between_share(values[held], owner[held])
-            if share is None or share < MIN_SHARE:
-                continue
-            means = values[held].groupby(owner[held].to_numpy()).mean()
-            level = persons.map(means)
-            if level.notna().mean() >= MIN_HELD:
-                scored.append((share, f"{HABIT}{name}__{column}", level))
-    scored.sort(key=lambda item: -item[0])
-    chosen = {label: level.to_numpy(dtype=float) for _, label, level in scored[:MAX_HABITS]}
-    return pd.DataFrame(chosen, index=tables[unit].index)
+        for column in tables[name].columns:
+            if (name, column) not in keyed and not column.startswith("__"):
+                yield name, column, tables[name][column], owners[name]
+
+
+def _strongest(
+    scored: list[tuple[float, str, pd.Series]], most: int, index: pd.Index, dtype: Any
+) -> pd.DataFrame:
+    """The ``most`` best-scored hidden columns, as a frame on the person table's index."""
+    scored = sorted(scored, key=lambda item: -item[0])
+    return pd.DataFrame(
+        {label: column.to_numpy(dtype=dtype) for _, label, column in scored[:most]}, index=index
+    )
 
 
 def _measure(series: pd.Series) -> bool:
@@ -138,43 +161,30 @@ def person_conditions(
     ``MIN_EXCESS`` of all persons more. The ``MAX_CONDITIONS`` with the largest excess
     are kept.
     """
-    order = topological_order(list(tables), relations)
-    owners = unit_of_rows(tables, relations, order, unit, unit_key)
-    keyed = key_columns(relations, keys)
     persons = tables[unit][unit_key]
     scored: list[tuple[float, str, pd.Series]] = []
-    for name in order:
-        if name == unit or name not in owners:
+    for name, column, values, owner in _columns_below(tables, relations, keys, unit, unit_key):
+        if not _text(values):
             continue
-        frame, owner = tables[name], owners[name]
-        rows_of = owner.value_counts()
-        for column in frame.columns:
-            if (name, column) in keyed or column.startswith("__"):
+        held = values.notna() & owner.notna()
+        levels = values[held].value_counts()
+        if not 5 <= len(levels) <= 200 or written_as_numbers(values[held]):
+            continue
+        shares = levels / float(held.sum())
+        holders = owner[held].groupby(values[held].to_numpy()).nunique()
+        n_rows = owner.value_counts().to_numpy(dtype=float)
+        for position, (code, share) in enumerate(shares.items()):
+            actual = int(holders.get(code, 0))
+            if actual < MIN_PERSONS or actual > 0.5 * len(persons):
                 continue
-            values = frame[column]
-            if not _text(values):
+            expected = float((1.0 - (1.0 - share) ** n_rows).sum())
+            excess = (expected - actual) / len(persons)
+            if expected < MIN_CONCENTRATION * actual or excess < MIN_EXCESS:
                 continue
-            held = values.notna() & owner.notna()
-            levels = values[held].value_counts()
-            if not 5 <= len(levels) <= 200 or written_as_numbers(values[held]):
-                continue
-            shares = levels / float(held.sum())
-            holders = owner[held].groupby(values[held].to_numpy()).nunique()
-            n_rows = rows_of.to_numpy(dtype=float)
-            for position, (code, share) in enumerate(shares.items()):
-                actual = int(holders.get(code, 0))
-                if actual < MIN_PERSONS or actual > 0.5 * len(persons):
-                    continue
-                expected = float((1.0 - (1.0 - share) ** n_rows).sum())
-                excess = (expected - actual) / len(persons)
-                if expected < MIN_CONCENTRATION * actual or excess < MIN_EXCESS:
-                    continue
-                who = set(owner[held & (values == code)].dropna())
-                flag = persons.isin(who).map({True: HELD, False: NOT_HELD})
-                scored.append((excess, f"{HOLDS}{name}__{column}__{position}", flag))
-    scored.sort(key=lambda item: -item[0])
-    chosen = {label: flag.to_numpy(dtype=object) for _, label, flag in scored[:MAX_CONDITIONS]}
-    return pd.DataFrame(chosen, index=tables[unit].index)
+            who = set(owner[held & (values == code)].dropna())
+            flag = persons.isin(who).map({True: HELD, False: NOT_HELD})
+            scored.append((excess, f"{HOLDS}{name}__{column}__{position}", flag))
+    return _strongest(scored, MAX_CONDITIONS, tables[unit].index, object)
 
 
 def person_keeps(
@@ -194,55 +204,45 @@ def person_keeps(
     random from the column's shares would give (sum of share^rows). The ``MAX_KEPT`` with
     the largest gain are kept.
     """
-    order = topological_order(list(tables), relations)
-    owners = unit_of_rows(tables, relations, order, unit, unit_key)
-    keyed = key_columns(relations, keys)
     persons = tables[unit][unit_key]
     scored: list[tuple[float, str, pd.Series]] = []
-    for name in order:
-        if name == unit or name not in owners:
+    for name, column, values, owner in _columns_below(tables, relations, keys, unit, unit_key):
+        if not _text(values):
             continue
-        frame, owner = tables[name], owners[name]
-        for column in frame.columns:
-            values = frame[column]
-            if (name, column) in keyed or column.startswith("__") or not _text(values):
-                continue
-            held = values.notna() & owner.notna()
-            rows = pd.DataFrame({"who": owner[held].to_numpy(), "value": values[held].to_numpy()})
-            if not 2 <= rows["value"].nunique() <= 20:
-                continue
-            per_person = rows.groupby("who")["value"]
-            sizes = per_person.size()
-            several = sizes[sizes >= 2]
-            if len(several) < MIN_PERSONS:
-                continue
-            one = float((per_person.nunique()[several.index] == 1).mean())
-            shares = rows["value"][rows["who"].isin(several.index)].value_counts(normalize=True)
-            power = shares.to_numpy(dtype=float)[None, :] ** several.to_numpy(dtype=float)[:, None]
-            random_one = float(power.sum(axis=1).mean())
-            if one < MIN_KEEP or one - random_one < MIN_KEEP_GAIN:
-                continue
-            # The set of values the person holds where few sets occur ("83", "83a",
-            # "83+83a"): given only their commonest value, each row of the persons who mix
-            # drew apart and most twin persons mixed (41% kept one, real 74%).
-            sets = per_person.agg(lambda v: "+".join(sorted({str(x) for x in v})))
-            commonest = (
-                sets
-                if sets.nunique() <= MAX_SETS
-                else per_person.agg(lambda v: v.value_counts().index[0])
-            )
-            kept = persons.map(commonest).astype(object).to_numpy()
-            # A person without rows gets the value of a person with rows, drawn at random:
-            # the twin's person may draw rows its real counterpart had none of, and a forest
-            # given a value no real row held answers arbitrarily (twin smokers: 67% former,
-            # real 27%, when those persons held a value of their own).
-            missing = ~persons.isin(commonest.index).to_numpy()
-            rng = np.random.default_rng(len(persons) + len(rows))
-            kept[missing] = rng.choice(commonest.to_numpy(dtype=object), int(missing.sum()))
-            scored.append((one - random_one, f"{KEEPS}{name}__{column}", pd.Series(kept)))
-    scored.sort(key=lambda item: -item[0])
-    chosen = {label: kept.to_numpy(dtype=object) for _, label, kept in scored[:MAX_KEPT]}
-    return pd.DataFrame(chosen, index=tables[unit].index)
+        held = values.notna() & owner.notna()
+        rows = pd.DataFrame({"who": owner[held].to_numpy(), "value": values[held].to_numpy()})
+        if not 2 <= rows["value"].nunique() <= 20:
+            continue
+        per_person = rows.groupby("who")["value"]
+        sizes = per_person.size()
+        several = sizes[sizes >= 2]
+        if len(several) < MIN_PERSONS:
+            continue
+        one = float((per_person.nunique()[several.index] == 1).mean())
+        shares = rows["value"][rows["who"].isin(several.index)].value_counts(normalize=True)
+        power = shares.to_numpy(dtype=float)[None, :] ** several.to_numpy(dtype=float)[:, None]
+        random_one = float(power.sum(axis=1).mean())
+        if one < MIN_KEEP or one - random_one < MIN_KEEP_GAIN:
+            continue
+        # The set of values the person holds where few sets occur ("83", "83a",
+        # "83+83a"): given only their commonest value, each row of the persons who mix
+        # drew apart and most twin persons mixed (41% kept one, real 74%).
+        sets = per_person.agg(lambda v: "+".join(sorted({str(x) for x in v})))
+        commonest = (
+            sets
+            if sets.nunique() <= MAX_SETS
+            else per_person.agg(lambda v: v.value_counts().index[0])
+        )
+        kept = persons.map(commonest).astype(object).to_numpy()
+        # A person without rows gets the value of a person with rows, drawn at random:
+        # the twin's person may draw rows its real counterpart had none of, and a forest
+        # given a value no real row held answers arbitrarily (twin smokers: 67% former,
+        # real 27%, when those persons held a value of their own).
+        missing = ~persons.isin(commonest.index).to_numpy()
+        rng = np.random.default_rng(len(persons) + len(rows))
+        kept[missing] = rng.choice(commonest.to_numpy(dtype=object), int(missing.sum()))
+        scored.append((one - random_one, f"{KEEPS}{name}__{column}", pd.Series(kept)))
+    return _strongest(scored, MAX_KEPT, tables[unit].index, object)
 
 
 def read_by_forests(column: str) -> bool:
