@@ -151,8 +151,8 @@ class TableRules:
     codes: dict[str, Any] = field(default_factory=dict)
     # column -> the value each parent holds on exactly one row (a contact's primary diagnosis)
     once: dict[str, Any] = field(default_factory=dict)
-    # `once` columns set before the code lists, which then read them (a contact's primary
-    # row is chosen first and its code drawn as a primary one; see sampling's once_first)
+    # `once` columns held once per parent in `decode` before the code lists, which read them
+    # (a contact's primary row is chosen first and its code drawn as a primary one)
     leads: list[str] = field(default_factory=list)
     # column -> ({value: real share}, a CodeModel of it given the parent, or None): no parent
     # holds a value twice (a person's drug series are one per drug)
@@ -246,9 +246,8 @@ class TableRules:
                 out[col] = drawn.where(out[col].notna(), None) if col in out else drawn
                 given[col] = out[col]  # an input of the code lists drawn after it
         if self.distinct and parent_row is not None:  # before what follows the value
-            given = out if context is None else pd.concat([out, context], axis=1)
-            for col, (shares, model) in self.distinct.items():
-                out[col] = distinct_per_parent(out[col], parent_row, shares, rng, model, given)
+            for col, (shares, model) in self.distinct.items():  # models read the parent only
+                out[col] = distinct_per_parent(out[col], parent_row, shares, rng, model, context)
         for col, (source, mapping) in self.derived.items():
             out[col] = out[source].map(mapping)
         for col, (source, table) in self.dependent.items():
@@ -751,8 +750,9 @@ def distinct_per_parent(
     given: pd.DataFrame | None = None,
 ) -> pd.Series:
     """``values`` with each parent's repeated values redrawn among those it does not hold:
-    from ``model``'s probabilities for the row (a CodeModel given the parent) where there is
-    one, else at the real shares. A parent with more rows than values keeps its repeats."""
+    from ``model``'s probabilities for the row (a CodeModel of the parent's columns, read
+    from ``given``, the rows' context) where there is one, else at the real shares. A
+    parent with more rows than values keeps its repeats."""
     frame = pd.DataFrame({"parent": parent_row, "value": values.to_numpy(dtype=object)})
     repeated = np.flatnonzero(frame.duplicated().to_numpy() & frame["value"].notna().to_numpy())
     if not len(repeated):

@@ -325,14 +325,12 @@ class TwinFitting(TwinBase):
         masked = mask_absent(plan, own.copy())
         plan.rules = rules = learn_rules(masked, context, keep=plan.counts)
         if plan.parent is not None:
-            rules.once = learn_once_per_parent(
-                real[[c for c in plan.modelled if c in real.columns]].reset_index(drop=True),
-                real[plan.parent.child_column].reset_index(drop=True),
-                {*rules.formulas, *plan.counts},
-            )
+            rows = real[[c for c in plan.modelled if c in real.columns]].reset_index(drop=True)
+            parent = real[plan.parent.child_column].reset_index(drop=True)
+            rules.once = learn_once_per_parent(rows, parent, {*rules.formulas, *plan.counts})
             distinct = learn_distinct_per_parent(
-                real[[c for c in plan.modelled if c in real.columns]].reset_index(drop=True),
-                real[plan.parent.child_column].reset_index(drop=True),
+                rows,
+                parent,
                 {*rules.derived, *rules.dependent, *rules.formulas, *plan.counts, *rules.once},
             )
             rules.distinct = {c: (shares, None) for c, shares in distinct.items()}

@@ -11,6 +11,7 @@ from generators.twin import TwinBuilder
 from generators.twin.anchors import learn_anchors
 from generators.twin.graph import topological_order
 from generators.twin.synthesizers import scaled_order
+from testkit.lakes import pseudonyms
 
 DAY = pd.Timedelta(days=1)
 START = pd.Timestamp("2016-01-01")
@@ -25,7 +26,7 @@ def fracture_lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, 
     """
     rng = np.random.default_rng(11)
     n = 3000
-    ids = np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
+    ids = pseudonyms(rng, n)
     age = rng.integers(20, 95, n)
     persons = pd.DataFrame({"pid": ids, "age": age, "sex": rng.choice(["F", "M"], n)})
     per_person = rng.poisson(1 + age / 30)

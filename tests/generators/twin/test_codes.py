@@ -10,28 +10,12 @@ from generators.relations import Relation
 from generators.twin import TwinBuilder
 from generators.twin.anchors import NONE, Anchor, TargetAnchors, code_columns, label_rows
 from generators.twin.codes import code_lists, fit_code_models, fixed_by_parent
+from testkit.lakes import contact_lake, pseudonyms
 
 DAY = pd.Timedelta(days=1)
 START = pd.Timestamp("2016-01-01")
 RARE = "DS720"  # a fracture: 1 in 100 diagnoses, all at 80 or over
 BIRTH = "DO800"  # a birth: 1 in 50 diagnoses, women aged 20 to 40 only
-
-
-def _pseudonyms(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` random 16-hex person keys (the shape of a lake pseudonym, never a real one)."""
-    return np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
-
-
-def _contact_lake(
-    persons: pd.DataFrame, contacts: pd.DataFrame, diagnoses: pd.DataFrame
-) -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
-    """Persons, their contacts and the contacts' diagnoses, with their keys and relations."""
-    relations = [
-        Relation("contacts", "pid", "persons", "pid"),
-        Relation("diagnoses", "cid", "contacts", "cid"),
-    ]
-    keys = {"persons": "pid", "contacts": "cid", "diagnoses": "did"}
-    return {"persons": persons, "contacts": contacts, "diagnoses": diagnoses}, relations, keys
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +27,7 @@ def diagnosis_lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str,
     """
     rng = np.random.default_rng(4)
     n = 2500
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     born = pd.DatetimeIndex(START - rng.integers(18 * 365, 95 * 365, n) * DAY)
     persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
     per_person = rng.poisson(4, n) + 1
@@ -72,7 +56,7 @@ def diagnosis_lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str,
     )
     drawn[rng.choice(mothers, size=m // 50, replace=False)] = BIRTH
     diagnoses = pd.DataFrame({"did": np.arange(1, m + 1), "cid": contacts["cid"], "code": drawn})
-    return _contact_lake(persons, contacts, diagnoses)
+    return contact_lake(persons, contacts, diagnoses)
 
 
 def _rows_of(tables: dict[str, pd.DataFrame], code: str) -> pd.DataFrame:
@@ -167,7 +151,7 @@ def test_a_row_in_two_windows_goes_to_the_anchor_of_higher_lift() -> None:
 def _visits_lake(n: int = 3000) -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
     """Persons whose number of visits rises with age to 75 and falls after 85."""
     rng = np.random.default_rng(8)
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     age = rng.uniform(20, 100, n)
     born = pd.DatetimeIndex(START - np.round(age * 365.25) * DAY)
     rate = np.where(age < 85, 1 + (age - 20) / 6, 2.0)  # 1 at 20, 11.8 at 85, then 2
@@ -211,7 +195,7 @@ def _packs_lake(n: int = 2000) -> tuple[dict[str, pd.DataFrame], list[Relation],
     """Courses of a drug in one pack size, and their dispensings: a 15-pack is always
     dispensed as one pack, other sizes as 1 to 3."""
     rng = np.random.default_rng(12)
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     persons = pd.DataFrame({"pid": ids, "sex": rng.choice(["F", "M"], n)})
     per_person = rng.poisson(2, n) + 1
     owner = np.repeat(np.arange(n), per_person)
@@ -273,7 +257,7 @@ def test_every_contact_keeps_exactly_one_primary_diagnosis() -> None:
     """Each real contact has one primary diagnosis (A) among its diagnoses; so has the twin's."""
     rng = np.random.default_rng(21)
     n = 1500
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     persons = pd.DataFrame({"pid": ids, "sex": rng.choice(["F", "M"], n)})
     owner = np.repeat(np.arange(n), rng.poisson(3, n) + 1)
     k = len(owner)
@@ -295,7 +279,7 @@ def test_every_contact_keeps_exactly_one_primary_diagnosis() -> None:
             "kind": np.where(first, "A", "B"),
         }
     )
-    tables, relations, keys = _contact_lake(persons, contacts, diagnoses)
+    tables, relations, keys = contact_lake(persons, contacts, diagnoses)
     builder = TwinBuilder(seed=4).fit(tables, relations, keys)
     assert builder.plans_["diagnoses"].rules.once == {"kind": "A"}
     twin = builder.sample(seed=4)["diagnoses"]
@@ -313,7 +297,7 @@ def test_a_diagnosis_follows_the_persons_age_not_what_its_contact_drew() -> None
     """
     rng = np.random.default_rng(31)
     n = 3000
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     born = pd.DatetimeIndex(START - rng.integers(20 * 365, 95 * 365, n) * DAY)
     persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
     owner = np.repeat(np.arange(n), rng.poisson(3, n) + 1)
@@ -342,7 +326,7 @@ def test_a_diagnosis_follows_the_persons_age_not_what_its_contact_drew() -> None
             "code": np.where(second, rng.choice(names, len(row)), codes[row]),
         }
     )
-    tables, relations, keys = _contact_lake(persons, contacts, diagnoses)
+    tables, relations, keys = contact_lake(persons, contacts, diagnoses)
     real_age = float(_ages_of(tables, RARE).median())
     twin = TwinBuilder(seed=5).fit(tables, relations, keys).sample(seed=5)
     twin_ages = _ages_of(twin, RARE)

@@ -15,16 +15,12 @@ import pytest
 from generators.relations import Relation
 from generators.twin import TwinBuilder
 from generators.twin.habits import HELD, HOLDS, KEEPS, person_conditions, person_keeps
+from testkit.lakes import contact_lake, pseudonyms
 
 DAY = pd.Timedelta(days=1)
 START = pd.Timestamp("2016-01-01")
 CHRONIC = "DE119"  # diabetes: held by a tenth of persons, on half of their visits
 STATUSES = ["never", "former", "daily", "sometimes"]
-
-
-def _pseudonyms(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` random 16-hex person keys (the shape of a lake pseudonym, never a real one)."""
-    return np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +34,7 @@ def visit_lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str
     """
     rng = np.random.default_rng(11)
     n = 2000
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     born = pd.DatetimeIndex(START - rng.integers(30 * 365, 90 * 365, n) * DAY)
     persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
     diabetic = rng.random(n) < 0.1
@@ -113,7 +109,7 @@ def test_a_contacts_primary_is_chosen_before_its_code() -> None:
     could draw two primary codes and one of them became secondary."""
     rng = np.random.default_rng(5)
     n = 1500
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     born = pd.DatetimeIndex(START - rng.integers(30 * 365, 90 * 365, n) * DAY)
     persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
     k = 4 * n
@@ -138,12 +134,7 @@ def test_a_contacts_primary_is_chosen_before_its_code() -> None:
             "kind": np.where(first, "A", "B"),
         }
     )
-    relations = [
-        Relation("contacts", "pid", "persons", "pid"),
-        Relation("diagnoses", "cid", "contacts", "cid"),
-    ]
-    keys = {"persons": "pid", "contacts": "cid", "diagnoses": "did"}
-    tables = {"persons": persons, "contacts": contacts, "diagnoses": diagnoses}
+    tables, relations, keys = contact_lake(persons, contacts, diagnoses)
     builder = TwinBuilder(seed=5).fit(tables, relations, keys)
     assert builder.plans_["diagnoses"].rules.leads == ["kind"]
     twin = builder.sample(seed=5)["diagnoses"]
@@ -159,7 +150,7 @@ def test_a_code_no_contact_holds_twice_stays_so() -> None:
     contact of several diagnoses held a code twice."""
     rng = np.random.default_rng(8)
     n = 1500
-    ids = _pseudonyms(rng, n)
+    ids = pseudonyms(rng, n)
     age = rng.integers(20, 90, n)
     persons = pd.DataFrame({"pid": ids, "born": START - pd.to_timedelta(age * 365, unit="D")})
     k = 3 * n
@@ -179,12 +170,7 @@ def test_a_code_no_contact_holds_twice_stays_so() -> None:
         rows += [(contact + 1, c) for c in rng.choice(codes, size, False, weight / weight.sum())]
     diagnoses = pd.DataFrame(rows, columns=["cid", "code"])
     diagnoses.insert(0, "did", np.arange(1, len(diagnoses) + 1))
-    tables = {"persons": persons, "contacts": contacts, "diagnoses": diagnoses}
-    relations = [
-        Relation("contacts", "pid", "persons", "pid"),
-        Relation("diagnoses", "cid", "contacts", "cid"),
-    ]
-    keys = {"persons": "pid", "contacts": "cid", "diagnoses": "did"}
+    tables, relations, keys = contact_lake(persons, contacts, diagnoses)
     builder = TwinBuilder(seed=8).fit(tables, relations, keys)
     assert list(builder.plans_["diagnoses"].rules.distinct) == ["code"]
     twin = builder.sample(seed=8)
