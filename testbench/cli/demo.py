@@ -32,7 +32,7 @@ from testbench.lake.catalogue import shown_count
 from testbench.lake.lake import Lake, tenant_lake
 from testbench.lake.simulated import fill_simulated
 from testbench.tenants import Tenant, TenantRegistry
-from testbench.twins.gate import Direction, GateCheck
+from testbench.twins.gate import GateCheck
 from testbench.twins.store import build_twin
 
 Progress = Callable[[str], None]
@@ -201,7 +201,7 @@ def too_few_to_pass(checks: list[GateCheck]) -> list[str]:
         if not c.passed
         and c.value is not None
         and c.threshold is not None
-        and (c.value <= c.threshold if c.direction == Direction.MAX else c.value >= c.threshold)
+        and c.direction.passes(c.value, c.threshold)
     ]
 
 

@@ -58,6 +58,10 @@ class Direction(StrEnum):
     MIN = "min"  # value >= threshold passes (scores: higher is better)
     MAX = "max"  # value <= threshold passes (risks and shares: lower is better)
 
+    def passes(self, value: float, threshold: float) -> bool:
+        """Whether ``value`` lies on the passing side of ``threshold``."""
+        return value >= threshold if self is Direction.MIN else value <= threshold
+
 
 class Compare(StrEnum):
     """What is held against the threshold."""
@@ -356,18 +360,10 @@ def _check(name: str, rule: CheckRule, raw: Estimate | None) -> tuple[GateCheck,
             compared = high if rule.direction is Direction.MAX else low
         if compared is None:
             reason = f"{name}: no confidence interval, and the gate compares its {label} ({limit})"
-        elif not _passes(compared, rule):
+        elif not rule.direction.passes(compared, rule.threshold):
             reason = f"{name}: {label} {compared:.4g} is not {sign} {rule.threshold:g}"
     check = GateCheck(name, value, rule.threshold, rule.direction, not reason, low, high)
     return check, reason
-
-
-def _passes(compared: float, rule: CheckRule) -> bool:
-    if rule.threshold is None:
-        return True
-    if rule.direction is Direction.MIN:
-        return compared >= rule.threshold
-    return compared <= rule.threshold
 
 
 def gate_values(evaluation: Mapping[str, Any]) -> dict[str, Estimate]:
