@@ -130,8 +130,8 @@ def run_chain(
 
     With ``validate``, a spec on the person table (:func:`write_spec`) runs inside the lake
     (sandboxed, evidence to MLflow) and on the bundle when the gate let one out; then a
-    reviewer publishes the twin's evaluation and the validation, and every page of the
-    dashboard renders them in ``languages`` (:func:`read_dashboard`).
+    reviewer publishes the twin's evaluation and the validation (if it ran), and every page
+    of the dashboard renders them in ``languages`` (:func:`read_dashboard`).
     """
     from testbench.evidence.airlock import approve
     from testbench.jobs.run import validate_bundle, validate_in_lake
@@ -185,7 +185,7 @@ def run_chain(
         for run_id in [evaluated, *ran]:  # the airlock: a second person publishes
             approve(config.tracking_uri, run_id, REVIEWER)
         token = create_token(config.tracking_uri, tenant.name, "buyer", config.artifact_root)
-        outcome["pages"] = read_dashboard(config.home, token, languages, validated=bool(ran))
+        outcome["pages"] = read_dashboard(config.home, token, languages)
     if evaluation.decision.passed:
         bundle = export_bundle(
             store, manifest.twin_id, root / "bundle", evidence, evaluation.report_html
@@ -286,44 +286,35 @@ def _validated(run: Callable[[], Any], ran: list[str] | None = None) -> str:
     return "ran"
 
 
-def read_dashboard(home: Path, token: str, languages: tuple[str, ...], validated: bool) -> int:
+def read_dashboard(home: Path, token: str, languages: tuple[str, ...]) -> int:
     """Every page of the dashboard as a buyer with the tenant's viewer ``token`` sees the
-    published evidence of ``home`` (Streamlit's AppTest): none may raise; the twin's pages
-    show its evaluation when a validation of it was published. Returns the pages rendered."""
-    import os
-
+    published evidence of ``home`` (Streamlit's AppTest): none may raise, and the twin's
+    pages show its published evaluation (beside a validation, or alone where none ran).
+    Returns the pages rendered."""
     from streamlit.testing.v1 import AppTest
 
-    from dashboards.app import PAGES
     from dashboards.i18n import t
 
-    app = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-    saved = {k: os.environ.get(k) for k in ("TESTBENCH_HOME", "TESTBENCH_DEMO_MODE")}
-    os.environ.update({"TESTBENCH_HOME": str(home), "TESTBENCH_DEMO_MODE": "0"})
+    dashboards = Path(__file__).resolve().parents[2] / "dashboards"
+    pages = sorted(p.name for p in (dashboards / "screens").glob("*.py") if p.stem != "__init__")
     rendered = 0
-    try:
-        at = AppTest.from_file(app, default_timeout=120)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TESTBENCH_HOME", str(home))
+        env.setenv("TESTBENCH_DEMO_MODE", "0")
+        at = AppTest.from_file(str(dashboards / "app.py"), default_timeout=120)
         at.query_params["token"] = token
         at.run()
         assert not at.exception, at.exception
         for lang in languages:
             at.sidebar.radio[0].set_value(lang).run()
-            for script, _, _ in PAGES:
-                at.switch_page(script).run()
-                assert not at.exception, (script, lang, at.exception)
+            for page in pages:
+                at.switch_page(f"screens/{page}").run()
+                assert not at.exception, (page, lang, at.exception)
                 rendered += 1
-                if not validated:  # the pages say there is nothing published to show
-                    continue
-                if script.endswith(("synthetic_twin.py", "privacy.py")):
-                    assert at.table or at.metric, (script, [e.value for e in at.info])
-                if script.endswith("privacy.py"):
+                if page in ("synthetic_twin.py", "privacy.py"):
+                    assert at.table or at.metric, (page, [e.value for e in at.info])
+                if page == "privacy.py":
                     assert t("privacy.check.singling_out", lang) in at.table[0].value.to_string()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return rendered
 
 
