@@ -6,12 +6,48 @@
 dashboard; ``access`` keeps the requests and their decisions.
 """
 
-from testbench.catalogue.access import AccessRegister, AccessRequest, parse_period
-from testbench.catalogue.dcat import Publisher, build_graph, serialize
-from testbench.catalogue.describe import describe_lake
-from testbench.catalogue.errors import AccessError, AccessRefused, CatalogueError, RequestNotFound
-from testbench.catalogue.publish import log_catalogue, log_request_status
-from testbench.catalogue.shacl import ShaclResult, validate_catalogue
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from testbench.catalogue.access import AccessRegister, AccessRequest, parse_period
+    from testbench.catalogue.dcat import Publisher, build_graph, serialize
+    from testbench.catalogue.describe import describe_lake
+    from testbench.catalogue.errors import (
+        AccessError,
+        AccessRefused,
+        CatalogueError,
+        RequestNotFound,
+    )
+    from testbench.catalogue.publish import log_catalogue, log_request_status
+    from testbench.catalogue.shacl import ShaclResult, validate_catalogue
+
+# Each name from its module, imported on first use: an access request need not import the
+# lake description (the twin's evaluation, scipy, scikit-learn), nor `--help` anything.
+_HOME = {
+    "AccessError": "errors",
+    "AccessRefused": "errors",
+    "AccessRegister": "access",
+    "AccessRequest": "access",
+    "CatalogueError": "errors",
+    "Publisher": "dcat",
+    "RequestNotFound": "errors",
+    "ShaclResult": "shacl",
+    "build_graph": "dcat",
+    "describe_lake": "describe",
+    "log_catalogue": "publish",
+    "log_request_status": "publish",
+    "parse_period": "access",
+    "serialize": "dcat",
+    "validate_catalogue": "shacl",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+
 
 __all__ = [
     "AccessError",

@@ -19,21 +19,18 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from common.executor import Executor, RayExecutor
-from testbench.audit import AuditLog
 from testbench.cli.shared import JsonFlag, cli_settings, emit, say
-from testbench.config import Settings
-from testbench.evidence.airlock import approve
-from testbench.lake.catalogue import shown_count
-from testbench.lake.lake import Lake, tenant_lake
-from testbench.lake.simulated import fill_simulated
-from testbench.tenants import Tenant, TenantRegistry
-from testbench.twins.gate import GateCheck
-from testbench.twins.store import build_twin
+
+if TYPE_CHECKING:  # the library is imported by the commands that use it: `--help` stays fast
+    from common.executor import Executor
+    from testbench.config import Settings
+    from testbench.lake.lake import Lake
+    from testbench.tenants import Tenant
+    from testbench.twins.gate import GateCheck
 
 Progress = Callable[[str], None]
 
@@ -77,11 +74,17 @@ def run_demo(
     Raises:
         TestbenchError: any step's error, with what to do.
     """
+    from common.executor import RayExecutor
+    from testbench.audit import AuditLog
+    from testbench.evidence.airlock import approve
     from testbench.jobs.run import validate_in_lake
+    from testbench.lake.lake import tenant_lake
+    from testbench.lake.simulated import fill_simulated
+    from testbench.tenants import TenantRegistry
     from testbench.twins.bundle.export import export_bundle
     from testbench.twins.bundle.guard import pseudonyms_in_lake, tenant_secrets
     from testbench.twins.evaluation import evaluate_twin, record_evaluation
-    from testbench.twins.store import TwinStore
+    from testbench.twins.store import TwinStore, build_twin
 
     say = progress or (lambda _m: None)
     executor = executor or RayExecutor(settings.ray_address)
@@ -211,6 +214,7 @@ def publish_catalogue(settings: Settings, tenant: Tenant, lake: Lake) -> str:
     The same steps as `testbench catalogue publish`; the demo's reviewer then approves it,
     so the dashboard's Catalogue page shows the demo lake before anyone asks for access.
     """
+    from testbench.audit import AuditLog
     from testbench.catalogue import build_graph, describe_lake, log_catalogue, serialize
     from testbench.catalogue.dcat import DEFAULT_BASE_URI
     from testbench.twins.store import TwinStore
@@ -233,6 +237,7 @@ def example_too_small(spec_path: Path, lake: Lake, twin_id: str, min_count: int)
     the demo then says so and leaves the validation out rather than publish what its size
     cannot support. Counts in the reason are shown as the catalogue shows them (``<5``).
     """
+    from testbench.lake.catalogue import shown_count
     from testbench.spec.cohort import run_cohort_sql
     from testbench.spec.loader import load_spec
     from testbench.twins.store import holdout_units
@@ -295,6 +300,8 @@ def demo(
     as_json: JsonFlag = False,
 ) -> None:
     """Run the whole chain on a simulated lake for tenant `demo`, then serve the dashboard."""
+
+    from common.executor import RayExecutor
 
     settings = cli_settings()
     executor = RayExecutor(settings.ray_address)
