@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PERSONS ?= 20000
+# `make test` runs the tests on this many workers (a module, and every module that uses the
+# session's story_home, stays on one: tests/conftest.py). 0 runs them in one process.
+TEST_WORKERS ?= 2
+XDIST  := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 
 .PHONY: demo test unit lint typecheck pytest bench bench-quick install clean help chromium bubblewrap
 
@@ -34,10 +38,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)  ## Run the fast unit tests only (what `make test` runs, less the slow-to-start parts)
-	$(BIN)/pytest -m "not slow and not ray and not mlflow and not browser and not cli and not heavy"
+	$(BIN)/pytest $(XDIST) -m "not slow and not ray and not mlflow and not browser and not cli and not heavy"
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
 
 # The browser test drives Debian's Chromium (Playwright never downloads a browser here);
 # the sandbox for SME model code (testbench/jobs/sandbox) runs it under Debian's bubblewrap.

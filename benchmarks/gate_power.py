@@ -1,6 +1,7 @@
 """Benchmark: the privacy gate's power against planted near-copies and an over-fitted twin.
 
 Usage: python benchmarks/gate_power.py [--quick] [--persons N] [--seeds S]
+       [--overfit-persons N] [--epochs E] [--overfit-only]
 
 Simulates a lake, builds the project's own twin (Gaussian copula, not timed), then plants
 near-copies of real training persons (their rows below them too, floats and dates jittered
@@ -8,7 +9,10 @@ by 2% of a standard deviation; ``tests/support/testkit/gate_power.py``) at 0%, 0
 2% and 5% of the twin's persons, and runs every privacy check of the gate on each, with
 several seeds. Prints on stderr, per share, how often each check failed. Then an over-fitted
 twin: CTGAN trained for far too many epochs on a small lake (the builder has no epochs
-option, so the benchmark gives its table synthesizers a longer default).
+option, so the benchmark gives its table synthesizers a longer default), beside the clean
+twin of the same lake: the over-fitted twin's failure says something only at a size where the
+clean one passes (``--overfit-persons``; below about 3,000 persons the gate's intervals refuse
+every twin).
 
 The peer is the gate without the new checks (the DCR scores, exact copies, rare categories
 and the Anonymeter attacks alone): ``detection`` in the last line gives, per share, the
@@ -23,6 +27,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import progress, quiet
 
@@ -103,6 +108,9 @@ def main() -> None:
     parser.add_argument(
         "--overfit-persons", type=int, default=300, help="persons of the over-fit lake (300)"
     )
+    parser.add_argument(
+        "--overfit-only", action="store_true", help="only the over-fitted twin and its clean peer"
+    )
     args = parser.parse_args()
     persons = args.persons or (1_500 if args.quick else 3_000)
     seeds = args.seeds or (1 if args.quick else 3)
@@ -110,10 +118,11 @@ def main() -> None:
     tables = None  # every table: with one child table a 2%-jittered copy looks like a neighbour
     started = time.perf_counter()
 
-    with quiet():
-        training, holdout, relations, keys = lake(persons, tables)
-        progress(f"{persons:,} persons simulated; building the twin (Gaussian copula)")
-        twin = build(training, relations, keys)
+    if not args.overfit_only:
+        with quiet():
+            training, holdout, relations, keys = lake(persons, tables)
+            progress(f"{persons:,} persons simulated; building the twin (Gaussian copula)")
+            twin = build(training, relations, keys)
     checks = OLD_CHECKS + NEW_CHECKS
     failed = {share: dict.fromkeys(checks, 0) for share in SHARES}
     gate_old = dict.fromkeys(SHARES, 0)
@@ -125,7 +134,7 @@ def main() -> None:
         s: {"near_copies": 0.0, "auc_high": 0.0, "tpr01_high": 0.0, "tpr10_high": 0.0}
         for s in SHARES
     }
-    for share in SHARES:
+    for share in () if args.overfit_only else SHARES:
         for seed in range(seeds):
             planted = plant_near_copies(training, twin, relations, keys, UNIT, KEY, share, seed)
             with quiet():
@@ -166,15 +175,30 @@ def main() -> None:
             small_training, small_holdout, overfit, small_relations, small_keys, UNIT, KEY
         )
     overfit_failed = [n for n in checks if not overfit_passed[n]]
-    overfit_member = overfit_privacy["membership"]
-    progress(
-        f"over-fitted twin ({time.perf_counter() - step:.0f} s): membership AUC "
-        f"{overfit_member['auc']['value']:.3f} ({overfit_member['auc']['low']:.3f}-"
-        f"{overfit_member['auc']['high']:.3f}), "
-        f"TPR@1% {overfit_member['tpr_at_fpr_01']['value']:.3f}"
-        f", near-copies {overfit_privacy['near_copies']['share']:.4f}; "
-        f"failed: {overfit_failed or 'nothing'}"
+    say_gate(
+        f"over-fitted twin ({time.perf_counter() - step:.0f} s)", overfit_privacy, overfit_failed
     )
+    # The clean twin of the same lake: CTGAN's failure tells something only where it passes
+    # (a lake too small for the gate's intervals refuses every twin).
+    with quiet():
+        clean = build(small_training, small_relations, small_keys)
+        clean_passed, clean_privacy = privacy_gate(
+            small_training, small_holdout, clean, small_relations, small_keys, UNIT, KEY
+        )
+    clean_failed = [n for n in checks if not clean_passed[n]]
+    say_gate("clean twin of the same lake (Gaussian copula)", clean_privacy, clean_failed)
+    if args.overfit_only:
+        print(
+            json.dumps(
+                {
+                    "benchmark": "gate_power",
+                    "overfitted": overfit_summary(
+                        small, epochs, overfit_failed, overfit_privacy, clean_failed, clean_privacy
+                    ),
+                }
+            )
+        )
+        return
 
     progress("detection rate per check (share of seeds at which it failed the twin):")
     progress("check".ljust(28) + "".join(f"{s:>8.1%}" for s in SHARES))
@@ -217,17 +241,43 @@ def main() -> None:
                 }
                 if baseline
                 else None,
-                "overfitted": {
-                    "persons": small,
-                    "tables": ["bef", "lpr_a_kontakt"],
-                    "epochs": epochs,
-                    "failed": overfit_failed,
-                    "membership_auc": overfit_privacy["membership"]["auc"],
-                    "near_copies": overfit_privacy["near_copies"]["share"],
-                },
+                "overfitted": overfit_summary(
+                    small, epochs, overfit_failed, overfit_privacy, clean_failed, clean_privacy
+                ),
             }
         )
     )
+
+
+def say_gate(what: str, privacy: dict[str, Any], failed: list[str]) -> None:
+    """One stderr line: the membership attack's numbers and the checks that failed."""
+    member = privacy["membership"]
+    progress(
+        f"{what}: membership AUC {member['auc']['value']:.3f} ({member['auc']['low']:.3f}-"
+        f"{member['auc']['high']:.3f}), TPR@1% {member['tpr_at_fpr_01']['value']:.3f}"
+        f", near-copies {privacy['near_copies']['share']:.4f}; failed: {failed or 'nothing'}"
+    )
+
+
+def overfit_summary(
+    persons: int,
+    epochs: int,
+    failed: list[str],
+    privacy: dict[str, Any],
+    clean_failed: list[str],
+    clean_privacy: dict[str, Any],
+) -> dict[str, Any]:
+    """The over-fitted twin beside the clean twin of the same lake, for the JSON line."""
+    return {
+        "persons": persons,
+        "tables": ["bef", "lpr_a_kontakt"],
+        "epochs": epochs,
+        "failed": failed,
+        "membership_auc": privacy["membership"]["auc"],
+        "near_copies": privacy["near_copies"]["share"],
+        "clean_failed": clean_failed,
+        "clean_membership_auc": clean_privacy["membership"]["auc"],
+    }
 
 
 if __name__ == "__main__":

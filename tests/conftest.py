@@ -3,6 +3,7 @@ markers some of them bring (``FIXTURE_MARKERS``)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -34,6 +35,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture in getattr(item, "fixturenames", ()):
             for marker in FIXTURE_MARKERS.get(fixture, ()):
                 item.add_marker(marker)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: `make test` runs two workers
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``--dist loadscope``, a module's tests run on one worker (its module-scoped
+    fixtures, a twin built once, are built once), and so do all modules that use the
+    session's ``story_home`` (one real run of the chain, about a minute): built once too.
+
+    (xdist's own ``loadgroup`` cannot group them: it renames items, which pytest 9 ignores.)
+    """
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid.split("::")[0])
+
+    return ModuleScheduling(config, log)
+
+
+@functools.cache
+def _scope(module: str) -> str:
+    """The module's scope: ``story_home`` for modules that use it, else the module."""
+    path = REPO / module
+    uses_story = path.is_file() and "story_home" in path.read_text(encoding="utf-8")
+    return "story_home" if uses_story and path.name != "conftest.py" else module
 
 
 @pytest.fixture
