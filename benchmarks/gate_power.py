@@ -78,23 +78,36 @@ def build(
     keys: dict[str, str],
     synthesizer: str = "gaussian_copula",
     epochs: int = 0,
+    only_unit: bool = False,
 ) -> Tables:
-    """The project's own twin; ``epochs`` > 0 trains CTGAN/TVAE that long."""
+    """The project's own twin; ``epochs`` > 0 trains CTGAN/TVAE that long (``only_unit``:
+    ``synthesizer`` models the person table alone, with its counts of rows below it, and the
+    Gaussian copula every other table)."""
     from generators.twin import fitting, stratified
     from generators.twin.synthesizers import SDVTableSynthesizer
 
     modules = (fitting, stratified)
     name = "SDVTableSynthesizer"
+    fit = fitting._fit
     if epochs:  # the builder has no epochs option: every table synthesizer trains this long
         longer = functools.partial(SDVTableSynthesizer, epochs=epochs)
         for module in modules:
             vars(module)[name] = longer
+    if only_unit:  # the table's kind is the second item of a fitting task
+
+        def unit_only(item: tuple[Any, ...]) -> Any:
+            kind = synthesizer if item[0] == UNIT else "gaussian_copula"
+            return fit((item[0], kind, *item[2:]))
+
+        vars(fitting)["_fit"] = unit_only
     try:
-        builder = TwinBuilder(synthesizer=synthesizer, seed=7, unit_table=UNIT)
+        kind = "gaussian_copula" if only_unit else synthesizer  # codes, context: the copula's
+        builder = TwinBuilder(synthesizer=kind, seed=7, unit_table=UNIT)
         return builder.fit(training, relations, keys).sample(scale=1.0, seed=7)
     finally:
         for module in modules:
             vars(module)[name] = SDVTableSynthesizer
+        vars(fitting)["_fit"] = fit
 
 
 def main() -> None:
@@ -107,6 +120,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None, help="CTGAN epochs (default 2000)")
     parser.add_argument(
         "--overfit-persons", type=int, default=300, help="persons of the over-fit lake (300)"
+    )
+    parser.add_argument(
+        "--overfit-tables",
+        default="bef,lpr_a_kontakt",
+        help="tables of the over-fit lake, comma-separated (bef,lpr_a_kontakt)",
+    )
+    parser.add_argument(
+        "--overfit-unit-only",
+        action="store_true",
+        help="CTGAN models the person table alone (with its counts of rows below it)",
     )
     parser.add_argument(
         "--overfit-only", action="store_true", help="only the over-fitted twin and its clean peer"
@@ -164,13 +187,17 @@ def main() -> None:
             )
 
     small = args.overfit_persons
-    progress(f"over-fitted twin: CTGAN, {epochs:,} epochs on a {small:,}-person lake (2 tables)")
+    small_tables = tuple(args.overfit_tables.split(","))
+    progress(
+        f"over-fitted twin: CTGAN, {epochs:,} epochs on a {small:,}-person lake "
+        f"({', '.join(small_tables)})"
+    )
     step = time.perf_counter()
     with quiet():
-        small_training, small_holdout, small_relations, small_keys = lake(
-            small, ("bef", "lpr_a_kontakt")
+        small_training, small_holdout, small_relations, small_keys = lake(small, small_tables)
+        overfit = build(
+            small_training, small_relations, small_keys, "ctgan", epochs, args.overfit_unit_only
         )
-        overfit = build(small_training, small_relations, small_keys, "ctgan", epochs)
         overfit_passed, overfit_privacy = privacy_gate(
             small_training, small_holdout, overfit, small_relations, small_keys, UNIT, KEY
         )
@@ -193,7 +220,13 @@ def main() -> None:
                 {
                     "benchmark": "gate_power",
                     "overfitted": overfit_summary(
-                        small, epochs, overfit_failed, overfit_privacy, clean_failed, clean_privacy
+                        small,
+                        small_tables,
+                        epochs,
+                        overfit_failed,
+                        overfit_privacy,
+                        clean_failed,
+                        clean_privacy,
                     ),
                 }
             )
@@ -242,7 +275,13 @@ def main() -> None:
                 if baseline
                 else None,
                 "overfitted": overfit_summary(
-                    small, epochs, overfit_failed, overfit_privacy, clean_failed, clean_privacy
+                    small,
+                    small_tables,
+                    epochs,
+                    overfit_failed,
+                    overfit_privacy,
+                    clean_failed,
+                    clean_privacy,
                 ),
             }
         )
@@ -261,6 +300,7 @@ def say_gate(what: str, privacy: dict[str, Any], failed: list[str]) -> None:
 
 def overfit_summary(
     persons: int,
+    tables: tuple[str, ...],
     epochs: int,
     failed: list[str],
     privacy: dict[str, Any],
@@ -270,7 +310,7 @@ def overfit_summary(
     """The over-fitted twin beside the clean twin of the same lake, for the JSON line."""
     return {
         "persons": persons,
-        "tables": ["bef", "lpr_a_kontakt"],
+        "tables": list(tables),
         "epochs": epochs,
         "failed": failed,
         "membership_auc": privacy["membership"]["auc"],
