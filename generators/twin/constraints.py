@@ -142,6 +142,9 @@ class TableRules:
     # `after` columns stored as a duration from their anchor (short gaps, e.g. contact end);
     # the others as a position between the anchor and the real maximum (death after birth)
     durations: list[str] = field(default_factory=list)
+    # `after` column -> a column after the same anchor it never passes: stored as a position
+    # between the two (a procedure folded into its contact lies between start and end)
+    within: dict[str, str] = field(default_factory=dict)
     integer: list[str] = field(default_factory=list)  # integer columns, kept integer
     # date column -> the day (float days) that holds MASS_SHARE of its rows or more: drawn
     # as a yes/no column and the column's other dates (a copula smooths a spike away)
@@ -157,6 +160,8 @@ class TableRules:
     # column -> ({value: real share}, a CodeModel of it given the parent, or None): no parent
     # holds a value twice (a person's drug series are one per drug)
     distinct: dict[str, tuple[dict[Any, float], Any]] = field(default_factory=dict)
+    # the parent's lengths that follow this table's lead code (generators.twin.lengths)
+    lengths: list[Any] = field(default_factory=list)
     dtypes: dict[str, str] = field(default_factory=dict)  # original dtype per column
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -185,7 +190,10 @@ class TableRules:
             out = out.drop(columns=[col])
         for col, anchor in self.after.items():
             start, value = to_days(frame[anchor]), to_days(frame[col])
-            if col in self.durations:
+            if col in self.within:
+                end = to_days(frame[self.within[col]])
+                out[POSITION + col] = _position(value, start, np.maximum(end, start))
+            elif col in self.durations:
                 out[DELTA + col] = np.maximum(value - start, 0.0)
             else:
                 low, high = self.ranges[col]
@@ -226,7 +234,13 @@ class TableRules:
             low, high = self.ranges[col]
             start = to_days(out[anchor])
             lo = np.maximum(start, low)  # never before the anchor, never before the real minimum
-            if col in self.durations:
+            if col in self.within:  # decoded after the column it never passes: between the
+                # two and within its real range; where the two allow no date of that range (a
+                # contact ended before the first real procedure), the range wins
+                end = to_days(out[self.within[col]])
+                hi = np.minimum(np.where(np.isnan(end), high, end), high)
+                days = _place(out.pop(POSITION + col).to_numpy(dtype=float), lo, np.maximum(hi, lo))
+            elif col in self.durations:
                 delta = np.maximum(out.pop(DELTA + col).to_numpy(dtype=float), 0.0)
                 days = np.clip(start + delta, lo, np.maximum(high, lo))
             else:
@@ -308,8 +322,12 @@ class TableRules:
         done: list[tuple[str, str]] = []
         pending = dict(self.after)
         while pending:
-            ready = [(c, a) for c, a in pending.items() if a not in pending]
-            for col, anchor in ready:
+            ready = [
+                (c, a)
+                for c, a in pending.items()
+                if a not in pending and self.within.get(c) not in pending
+            ]
+            for col, anchor in ready:  # `_learn_within` never learns a cycle
                 done.append((col, anchor))
                 del pending[col]
         return done
@@ -364,6 +382,7 @@ def learn_rules(
             )
             rules.ranges[NUMBER + col] = (float(numbers.min()), float(numbers.max()))
     rules.after = _learn_order(frame, dates)
+    rules.within = _learn_within(frame, rules.after)
     for col, anchor in rules.after.items():
         gap = np.nanmedian(to_days(frame[col]) - to_days(frame[anchor]))
         low, high = rules.ranges[col]
@@ -409,6 +428,28 @@ def _learn_order(frame: pd.DataFrame, dates: list[str]) -> dict[str, str]:
         if best is not None:
             after[col] = best
     return after
+
+
+def _learn_within(frame: pd.DataFrame, after: dict[str, str]) -> dict[str, str]:
+    """For each ``after`` column, the closest column after the same anchor that it never
+    passes, present wherever it is (a contact's folded procedure: before the contact's end)."""
+    days = {c: to_days(frame[c]) for c in after}
+    within: dict[str, str] = {}
+    for col, anchor in after.items():
+        present = np.isfinite(days[col])
+        best, gap = None, np.inf
+        for upper, its_anchor in after.items():
+            if upper == col or its_anchor != anchor:
+                continue
+            if not present.any() or not np.isfinite(days[upper][present]).all():
+                continue
+            diff = days[upper][present] - days[col][present]
+            # Somewhere strictly before it: two columns never bound each other (no cycle).
+            if _always(diff >= 0) and bool((diff > 0).any()) and np.median(diff) < gap:
+                best, gap = upper, float(np.median(diff))
+        if best is not None:
+            within[col] = best
+    return within
 
 
 def _learn_bounds(

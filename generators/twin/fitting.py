@@ -48,6 +48,7 @@ from generators.twin.constraints import (
 )
 from generators.twin.graph import find_unit_table, topological_order, unit_of_rows
 from generators.twin.habits import kept_columns, read_by_forests
+from generators.twin.lengths import learn_lengths_by_code
 from generators.twin.occasions import SERIES
 from generators.twin.profiles import PROFILE, ProfiledSynthesizer
 from generators.twin.rare import protect_rare
@@ -349,7 +350,8 @@ class TwinFitting(TwinBase):
                     )
                 rules.distinct = {c: (s, models.get(c)) for c, s in distinct.items()}
         if self.codes and self.synthesizer == "gaussian_copula":
-            self._fit_codes(plan, masked, context)  # a once column may lead its code
+            parent_plan = fit.plans[plan.parent.parent_table] if plan.parent else None
+            self._fit_codes(plan, masked, context, parent_plan)  # a once column may lead its code
         for col in [c for c in rules.once if c in rules.derived]:
             del rules.once[col]  # a column its code fixes stays the code's
         plan.real_rows = len(real)
@@ -360,9 +362,15 @@ class TwinFitting(TwinBase):
             return encoded
         return pd.concat([context[plan.conditioning].reset_index(drop=True), encoded], axis=1)
 
-    def _fit_codes(self, plan: TablePlan, own: pd.DataFrame, context: pd.DataFrame | None) -> None:
+    def _fit_codes(
+        self,
+        plan: TablePlan,
+        own: pd.DataFrame,
+        context: pd.DataFrame | None,
+        parent: TablePlan | None = None,
+    ) -> None:
         """A forest of P(value | row, parent) for each child count and code list of the table
-        (into its rules)."""
+        (into its rules), and the parent's lengths that follow a lead row's code."""
         if plan.name.startswith(SERIES):
             # A series is its code and what the code fixes (a drug's pack size): drawn
             # jointly by its copula; a code drawn apart from them broke that (detection
@@ -397,6 +405,18 @@ class TwinFitting(TwinBase):
             # where a contact drew two codes that are mostly primary.
             code_of = {**rules.derived, **rules.dependent}
             rules.leads = [c for c in rules.once if c in code_of and code_of[c][0] in lists]
+            if parent is not None:  # a contact's length follows its primary diagnosis
+                rules.lengths = learn_lengths_by_code(
+                    own,
+                    context,
+                    plan.context,
+                    {c: (rules.once[c], code_of[c][0]) for c in rules.leads},
+                    {
+                        c: parent.rules.after[c]
+                        for c in parent.rules.durations
+                        if c in parent.columns and parent.rules.after[c] in parent.columns
+                    },
+                )
             for col in rules.leads:
                 rules.dependent.pop(col, None)
                 rules.derived.pop(col, None)

@@ -28,7 +28,8 @@ from generators.twin.base import (
     mask_absent,
     stable_seed,
 )
-from generators.twin.constraints import from_days, once_per_parent, to_days
+from generators.twin.constraints import from_days, is_datetime, once_per_parent, to_days
+from generators.twin.lengths import LengthByCode, as_dates, follow_codes, keep_place
 from generators.twin.synthesizers import CTX
 
 SampleItem = tuple[Any, int, pd.DataFrame | None, int]  # model, rows, context, seed
@@ -68,6 +69,8 @@ class TwinSampling(TwinBase):
             frame = self._draw(plan, drawn, out, scale, seed)
             drawn[name] = frame
             out[name] = self._finish(plan, frame, drawn, out, seed)
+            for rule in plan.rules.lengths:  # a contact's length follows its primary code
+                self._follow_codes(plan, rule, drawn, out)
             for child in plan.flattened:
                 out[child] = self._unfold(self.plans_[child], plan, frame, out[name])
             elapsed = time.perf_counter() - start
@@ -216,6 +219,59 @@ class TwinSampling(TwinBase):
                 days = np.clip(days, *rules.ranges[col])
             decoded[col] = from_days(days, col in rules.date_only).to_numpy()
         return decoded
+
+    def _follow_codes(
+        self,
+        plan: TablePlan,
+        rule: LengthByCode,
+        drawn: dict[str, pd.DataFrame],
+        out: dict[str, pd.DataFrame],
+    ) -> None:
+        """The parent's ``rule.column`` from its lead row's code (``generators.twin.lengths``);
+        its other children drawn already keep their dates' place between its start and end
+        (those drawn later read the new end from ``drawn``)."""
+        assert plan.parent is not None
+        name = plan.parent.parent_table
+        parent_plan = self.plans_[name]
+        if not pd.api.types.is_datetime64_any_dtype(out[name][rule.column]):
+            return
+        high = parent_plan.rules.ranges.get(rule.column, (None, None))[1]
+        date_only = rule.column in parent_plan.rules.date_only
+        upper = parent_plan.rules.bounds.get(rule.anchor, (None, None))[1]
+        limit = None  # the start's upper bound (a death) bounds the end too
+        if upper is not None and upper in drawn[name].columns:
+            limit = to_days(drawn[name][upper]) + (0.0 if date_only else 1.0 - 1e-6)
+        new, start, end = follow_codes(rule, drawn[plan.name], drawn[name], date_only, high, limit)
+        for other, other_plan in self.plans_.items():
+            if other == plan.name or other not in out or other not in drawn:
+                continue
+            if other_plan.parent is None or other_plan.parent.parent_table != name:
+                continue
+            rows = drawn[other]["__parent_row__"].to_numpy()
+            for col, (_, upper) in other_plan.rules.bounds.items():
+                if upper is None or other_plan.context.get(upper) != rule.column:
+                    continue
+                if not pd.api.types.is_datetime64_any_dtype(out[other][col]):
+                    continue
+                days = keep_place(to_days(out[other][col]), start[rows], end[rows], new[rows])
+                out[other][col] = as_dates(days, out[other][col])
+                drawn[other][col] = as_dates(days, drawn[other][col])
+        parent = drawn[name]
+        for col, upper in parent_plan.rules.within.items():  # its own dates before its end
+            if upper != rule.column or col not in parent.columns:
+                continue
+            days = keep_place(to_days(parent[col]), start, end, new)
+            parent[col] = as_dates(days, parent[col])
+            if col in out[name].columns and is_datetime(out[name][col]):
+                out[name][col] = as_dates(days, out[name][col])
+            for child in parent_plan.flattened:  # a folded child's date: in its own table too
+                prefix = f"{FLAT}{child}__"
+                inner = col[len(prefix) :]
+                if col.startswith(prefix) and child in out and inner in out[child].columns:
+                    present = parent[FLAT + child].round().astype(bool).to_numpy()
+                    out[child][inner] = as_dates(days[present], out[child][inner])
+        out[name][rule.column] = as_dates(new, out[name][rule.column])
+        parent[rule.column] = as_dates(new, parent[rule.column])
 
     def _counts(self, plan: TablePlan, drawn: dict[str, pd.DataFrame]) -> np.ndarray:
         assert plan.parent is not None
