@@ -156,6 +156,6 @@ def keep_place(days: np.ndarray, start: np.ndarray, end: np.ndarray, new: np.nda
     return np.where(inside, start + np.clip(place, 0.0, 1.0) * (new - start), days)
 
 
-def as_dates(days: np.ndarray, like: pd.Series) -> np.ndarray:
-    """Float days back as ``like``'s datetimes."""
-    return from_days(days, False).to_numpy().astype(like.dtype)
+def as_dates(days: np.ndarray, like: pd.Series, date_only: bool) -> np.ndarray:
+    """Float days back as ``like``'s datetimes (whole days where ``date_only``)."""
+    return from_days(days, date_only).to_numpy().astype(like.dtype)

@@ -242,36 +242,53 @@ class TwinSampling(TwinBase):
         if upper is not None and upper in drawn[name].columns:
             limit = to_days(drawn[name][upper]) + (0.0 if date_only else 1.0 - 1e-6)
         new, start, end = follow_codes(rule, drawn[plan.name], drawn[name], date_only, high, limit)
-        for other, other_plan in self.plans_.items():
-            if other == plan.name or other not in out or other not in drawn:
-                continue
-            if other_plan.parent is None or other_plan.parent.parent_table != name:
+        self._keep_inside(name, rule.column, start, end, new, drawn, out)
+        out[name][rule.column] = as_dates(new, out[name][rule.column], date_only)
+        drawn[name][rule.column] = as_dates(new, drawn[name][rule.column], date_only)
+
+    def _keep_inside(
+        self,
+        name: str,
+        column: str,
+        start: np.ndarray,
+        end: np.ndarray,
+        new: np.ndarray,
+        drawn: dict[str, pd.DataFrame],
+        out: dict[str, pd.DataFrame],
+    ) -> None:
+        """Dates that lie between a parent's start and its ``column`` (``end``, now ``new``)
+        keep their place between them: its children's drawn already, its own (``within``)
+        and those of children folded into it."""
+        parent_plan, parent = self.plans_[name], drawn[name]
+        for other, plan in self.plans_.items():
+            if plan.parent is None or plan.parent.parent_table != name or other not in drawn:
                 continue
             rows = drawn[other]["__parent_row__"].to_numpy()
-            for col, (_, upper) in other_plan.rules.bounds.items():
-                if upper is None or other_plan.context.get(upper) != rule.column:
-                    continue
-                if not pd.api.types.is_datetime64_any_dtype(out[other][col]):
+            for col, (_, upper) in plan.rules.bounds.items():
+                if (
+                    upper is None
+                    or plan.context.get(upper) != column
+                    or not is_datetime(out[other][col])
+                ):
                     continue
                 days = keep_place(to_days(out[other][col]), start[rows], end[rows], new[rows])
-                out[other][col] = as_dates(days, out[other][col])
-                drawn[other][col] = as_dates(days, drawn[other][col])
-        parent = drawn[name]
-        for col, upper in parent_plan.rules.within.items():  # its own dates before its end
-            if upper != rule.column or col not in parent.columns:
+                whole = col in plan.rules.date_only
+                out[other][col] = as_dates(days, out[other][col], whole)
+                drawn[other][col] = as_dates(days, drawn[other][col], whole)
+        for col, upper in parent_plan.rules.within.items():
+            if upper != column or col not in parent.columns:
                 continue
             days = keep_place(to_days(parent[col]), start, end, new)
-            parent[col] = as_dates(days, parent[col])
+            whole = col in parent_plan.rules.date_only
+            parent[col] = as_dates(days, parent[col], whole)
             if col in out[name].columns and is_datetime(out[name][col]):
-                out[name][col] = as_dates(days, out[name][col])
+                out[name][col] = as_dates(days, out[name][col], whole)
             for child in parent_plan.flattened:  # a folded child's date: in its own table too
                 prefix = f"{FLAT}{child}__"
                 inner = col[len(prefix) :]
                 if col.startswith(prefix) and child in out and inner in out[child].columns:
                     present = parent[FLAT + child].round().astype(bool).to_numpy()
-                    out[child][inner] = as_dates(days[present], out[child][inner])
-        out[name][rule.column] = as_dates(new, out[name][rule.column])
-        parent[rule.column] = as_dates(new, parent[rule.column])
+                    out[child][inner] = as_dates(days[present], out[child][inner], whole)
 
     def _counts(self, plan: TablePlan, drawn: dict[str, pd.DataFrame]) -> np.ndarray:
         assert plan.parent is not None
