@@ -333,6 +333,13 @@ class TableRules:
         return done
 
 
+def day_end(days: np.ndarray, date_only: bool) -> np.ndarray:
+    """The last moment a column may take on a bounding day (a death): the day itself for a
+    column of whole days, else the day's last moment (a contact on the day of death, later
+    than midnight, is not after death)."""
+    return days + (0.0 if date_only else 1.0 - 1e-6)
+
+
 def _position(days: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Where ``days`` lies between ``lo`` and ``hi``, from 0 to 1 (NaN stays NaN)."""
     width = np.where(hi > lo, hi - lo, 1.0)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from generators.twin.constraints import from_days, to_days
+from generators.twin.constraints import _place, _position, from_days, to_days
 
 MIN_ROWS = 30  # lead rows a code (or a group of codes) needs to get its own curve
 MIN_PREFIX = 2  # the shortest start of a text code that groups codes (DS: injuries)
@@ -110,9 +110,8 @@ def _curves(codes: np.ndarray, length: np.ndarray) -> dict[object, np.ndarray]:
         groups += [frame["code"].str[:end] for end in range(longest - 1, MIN_PREFIX - 1, -1)]
     curves: dict[object, np.ndarray] = {}
     for group in groups:
-        sizes = group.value_counts()
         for code, rows in frame.groupby(group, sort=True)["length"]:
-            if sizes[code] >= MIN_ROWS and code not in curves:
+            if len(rows) >= MIN_ROWS and code not in curves:
                 curves[code] = np.quantile(rows.to_numpy(), QUANTILES)
     return curves
 
@@ -149,11 +148,8 @@ def follow_codes(
 def keep_place(days: np.ndarray, start: np.ndarray, end: np.ndarray, new: np.ndarray) -> np.ndarray:
     """Dates between ``start`` and ``end`` moved to the same place between ``start`` and
     ``new`` (per row: the row's parent's values)."""
-    span = end - start
-    with np.errstate(divide="ignore", invalid="ignore"):
-        place = np.where(span > 0, (days - start) / span, 0.0)
     inside = (days >= start) & (days <= end)
-    return np.where(inside, start + np.clip(place, 0.0, 1.0) * (new - start), days)
+    return np.where(inside, _place(_position(days, start, end), start, new), days)
 
 
 def as_dates(days: np.ndarray, like: pd.Series, date_only: bool) -> np.ndarray:

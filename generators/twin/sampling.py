@@ -28,7 +28,13 @@ from generators.twin.base import (
     mask_absent,
     stable_seed,
 )
-from generators.twin.constraints import from_days, is_datetime, once_per_parent, to_days
+from generators.twin.constraints import (
+    day_end,
+    from_days,
+    is_datetime,
+    once_per_parent,
+    to_days,
+)
 from generators.twin.lengths import LengthByCode, as_dates, follow_codes, keep_place
 from generators.twin.synthesizers import CTX
 
@@ -213,8 +219,8 @@ class TwinSampling(TwinBase):
             days = to_days(decoded[col])
             days = np.where(anchored, new, days) if col == target.date else days + shift
             if upper is not None:
-                day_end = upper + (0.0 if col in rules.date_only else 1.0 - 1e-6)
-                days = np.where(np.isnan(upper), days, np.minimum(days, day_end))
+                last = day_end(upper, col in rules.date_only)
+                days = np.where(np.isnan(upper), days, np.minimum(days, last))
             if col in rules.ranges:
                 days = np.clip(days, *rules.ranges[col])
             decoded[col] = from_days(days, col in rules.date_only).to_numpy()
@@ -233,14 +239,14 @@ class TwinSampling(TwinBase):
         assert plan.parent is not None
         name = plan.parent.parent_table
         parent_plan = self.plans_[name]
-        if not pd.api.types.is_datetime64_any_dtype(out[name][rule.column]):
+        if not is_datetime(out[name][rule.column]):
             return
         high = parent_plan.rules.ranges.get(rule.column, (None, None))[1]
         date_only = rule.column in parent_plan.rules.date_only
         upper = parent_plan.rules.bounds.get(rule.anchor, (None, None))[1]
         limit = None  # the start's upper bound (a death) bounds the end too
         if upper is not None and upper in drawn[name].columns:
-            limit = to_days(drawn[name][upper]) + (0.0 if date_only else 1.0 - 1e-6)
+            limit = day_end(to_days(drawn[name][upper]), date_only)
         new, start, end = follow_codes(rule, drawn[plan.name], drawn[name], date_only, high, limit)
         self._keep_inside(name, rule.column, start, end, new, drawn, out)
         out[name][rule.column] = as_dates(new, out[name][rule.column], date_only)

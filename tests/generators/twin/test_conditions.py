@@ -15,7 +15,7 @@ import pytest
 from generators.relations import Relation
 from generators.twin import TwinBuilder
 from generators.twin.habits import HELD, HOLDS, KEEPS, person_conditions, person_keeps
-from testkit.lakes import contact_lake, pseudonyms
+from testkit.lakes import adults, contact_lake, pseudonyms
 
 DAY = pd.Timedelta(days=1)
 START = pd.Timestamp("2016-01-01")
@@ -34,9 +34,8 @@ def visit_lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str
     """
     rng = np.random.default_rng(11)
     n = 2000
-    ids = pseudonyms(rng, n)
-    born = pd.DatetimeIndex(START - rng.integers(30 * 365, 90 * 365, n) * DAY)
-    persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
+    persons = adults(rng, n, START)
+    ids = persons["pid"].to_numpy()
     diabetic = rng.random(n) < 0.1
     status = rng.choice(STATUSES, n, p=[0.5, 0.3, 0.15, 0.05])
     mixes = rng.random(n) < 0.1  # a tenth of persons give any status at any visit
@@ -109,9 +108,8 @@ def test_a_contacts_primary_is_chosen_before_its_code() -> None:
     could draw two primary codes and one of them became secondary."""
     rng = np.random.default_rng(5)
     n = 1500
-    ids = pseudonyms(rng, n)
-    born = pd.DatetimeIndex(START - rng.integers(30 * 365, 90 * 365, n) * DAY)
-    persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
+    persons = adults(rng, n, START)
+    ids = persons["pid"].to_numpy()
     k = 4 * n
     contacts = pd.DataFrame(
         {

@@ -15,7 +15,7 @@ from generators.relations import Relation
 from generators.twin import TwinBuilder, constraints, fitting
 from generators.twin.base import FLAT
 from generators.twin.lengths import MIN_ROWS, learn_lengths_by_code
-from testkit.lakes import contact_lake, pseudonyms
+from testkit.lakes import adults, contact_lake
 
 DAY = pd.Timedelta(days=1)
 START = pd.Timestamp("2016-01-01")
@@ -29,9 +29,8 @@ def _lake() -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
     assessments and operations (between the contact's start and end)."""
     rng = np.random.default_rng(8)
     n = 1500
-    ids = pseudonyms(rng, n)
-    born = pd.DatetimeIndex(START - rng.integers(30 * 365, 90 * 365, n) * DAY)
-    persons = pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
+    persons = adults(rng, n, START)
+    ids = persons["pid"].to_numpy()
     k = 3 * n
     group = rng.choice(list(GROUPS), k, p=[0.15, 0.25, 0.6])
     code = np.array([f"{g}{d}" for g, d in zip(group, rng.integers(0, 9, k), strict=True)])

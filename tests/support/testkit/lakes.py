@@ -14,6 +14,13 @@ def pseudonyms(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array([f"{v:016x}" for v in rng.choice(2**62, n, replace=False)], dtype=object)
 
 
+def adults(rng: np.random.Generator, n: int, on: pd.Timestamp) -> pd.DataFrame:
+    """``n`` persons (``pid``, ``born``, ``sex``) aged 30 to 90 on day ``on``."""
+    ids = pseudonyms(rng, n)
+    born = pd.DatetimeIndex(on - rng.integers(30 * 365, 90 * 365, n) * pd.Timedelta(days=1))
+    return pd.DataFrame({"pid": ids, "born": born, "sex": rng.choice(["F", "M"], n)})
+
+
 def contact_lake(
     persons: pd.DataFrame, contacts: pd.DataFrame, diagnoses: pd.DataFrame
 ) -> tuple[dict[str, pd.DataFrame], list[Relation], dict[str, str]]:
